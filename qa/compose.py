@@ -1,0 +1,63 @@
+"""Compose a short Chinese answer that quotes clause sentences with 【n】 markers."""
+from __future__ import annotations
+
+import numpy as np
+
+from corpus.model import Clause
+from indexer.dense import split_sentences
+from indexer.tokenize import tokenize
+
+from .types import Hit
+
+
+def units_line(c: Clause) -> str:
+    lead = "、".join(c.lead_units) or "未写明"
+    return f"牵头单位：{lead}" + (f"；配合单位：{'、'.join(c.partner_units)}" if c.partner_units else "")
+
+
+def cite_line(i: int, h: Hit) -> str:
+    c = h.clause
+    return f"【{i}】{h.doc_title}{c.label}{c.heading}（牵头单位：{'、'.join(c.lead_units) or '未写明'}）"
+
+
+def pick_sentences(clause: Clause, row: int, qvec: np.ndarray, qtokens: list[str],
+                   vectors: np.ndarray, passage_rows: dict[int, list[tuple[int, int]]],
+                   idf, limit: int = 2) -> list[str]:
+    """The sentences of a clause that best answer the question, in text order.
+
+    A sentence scores its best passage cosine plus half its IDF-weighted share of the query
+    terms; the heading sentence is skipped when the clause has others. A second sentence is
+    kept only when it scores nearly as well as the best.
+    """
+    sents = split_sentences(clause.body)
+    if not sents:
+        return []
+    q_terms = list(dict.fromkeys(qtokens))
+    total = sum(idf(t) for t in q_terms) or 1.0
+    scores = np.full(len(sents), -np.inf)
+    for vec_row, sent_idx in passage_rows.get(row, []):
+        cos = float(vectors[vec_row] @ qvec)
+        scores[sent_idx] = max(scores[sent_idx], cos)
+    for i, s in enumerate(sents):
+        toks = set(tokenize(s))
+        lex = sum(idf(t) for t in q_terms if t in toks) / total
+        scores[i] = (scores[i] if np.isfinite(scores[i]) else 0.0) + 0.5 * lex
+    candidates = list(range(1, len(sents))) if len(sents) > 1 else [0]
+    order = sorted(candidates, key=lambda i: -scores[i])
+    chosen = [order[0]]
+    for i in order[1:limit]:
+        if scores[i] >= scores[order[0]] - 0.03:
+            chosen.append(i)
+    return [sents[i] for i in sorted(chosen)]
+
+
+def compose(hits: list[Hit], quotes: list[list[str]]) -> str:
+    """Answer text: per cited clause a lead-in, its quoted sentences and the marker."""
+    lines = []
+    for i, (h, qs) in enumerate(zip(hits, quotes), start=1):
+        c = h.clause
+        quoted = "".join(qs)
+        lines.append(f"根据{h.doc_title and '《' + h.doc_title + '》'}{c.label}{c.heading.rstrip('。')}：“{quoted}”【{i}】")
+    body = "\n".join(lines)
+    units = "；".join(f"{h.clause.label}{units_line(h.clause)}" for h in hits)
+    return f"{body}\n（{units}）"

@@ -1,0 +1,89 @@
+"""Questions about responsible units: 市科技局牵头哪些措施, 税务局配合哪些工作, 那条谁牵头."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.model import Clause
+from corpus.units import unit_core
+from indexer.tokenize import normalise, synonyms
+
+LEAD_WORDS = ("牵头", "主管", "主责", "负总责")
+PARTNER_WORDS = ("配合", "协助", "协办", "参与")
+ANY_WORDS = ("负责", "承担", "涉及", "分工", "有关", "相关")
+_WHO = re.compile(r"谁牵头|谁负责|谁来牵头|谁配合|哪个(?:部门|单位)|哪些(?:部门|单位)|"
+                  r"什么(?:部门|单位)|牵头单位|配合单位|责任单位|找谁|归谁管|谁管")
+_LIST = re.compile(r"哪些|哪几|什么|多少|几条|几项|列出|全部|所有")
+
+
+@dataclass(frozen=True)
+class UnitQuery:
+    units: tuple[str, ...]       # canonical unit names found in the question
+    role: str                    # lead | partner | any
+
+
+class UnitCatalog:
+    """Every unit named in the clauses, findable by full name, core name or alias."""
+
+    def __init__(self, clauses: tuple[Clause, ...]):
+        names = sorted({u for c in clauses for u in c.units})
+        self.names = tuple(names)
+        forms: dict[str, set[str]] = {}
+        for name in names:
+            for form in {name, unit_core(name), re.sub(r"（.*?）", "", unit_core(name))}:
+                if len(form) >= 2:
+                    forms.setdefault(normalise(form), set()).add(name)
+            for inner in re.findall(r"（(.*?)）", name):          # 金融办 → 市财政局（金融办）
+                forms.setdefault(normalise(inner), set()).add(name)
+        for alias, targets in synonyms().items():                  # 发改委 → 发展改革委
+            for t in targets:
+                if t in forms and alias not in forms:
+                    forms[alias] = set(forms[t])
+        self._forms = sorted(forms.items(), key=lambda kv: -len(kv[0]))
+
+    def find(self, question: str) -> tuple[str, ...]:
+        """Units named in the question, longest mention first; each mention used once."""
+        q = normalise(question)
+        found: list[str] = []
+        for form, targets in self._forms:
+            if form in q:
+                found.extend(sorted(targets))
+                q = q.replace(form, "\u0000")
+        return tuple(dict.fromkeys(found))
+
+
+def role_of(question: str) -> str:
+    if any(w in question for w in LEAD_WORDS):
+        return "lead" if not any(w in question for w in PARTNER_WORDS) else "any"
+    if any(w in question for w in PARTNER_WORDS):
+        return "partner"
+    return "any"
+
+
+def parse_unit_query(question: str, catalog: UnitCatalog) -> UnitQuery | None:
+    """A question naming a unit and a role ('市科技局牵头哪些措施'), or None."""
+    units = catalog.find(question)
+    if not units:
+        return None
+    has_role = any(w in question for w in LEAD_WORDS + PARTNER_WORDS + ANY_WORDS)
+    if not has_role or not (_LIST.search(question) or question.rstrip("？?").endswith(LEAD_WORDS + PARTNER_WORDS)):
+        return None
+    return UnitQuery(units=units, role=role_of(question))
+
+
+def asks_who(question: str) -> bool:
+    """'科技金融那条谁牵头' / '找哪个部门': asks for the units of a topic's clause."""
+    return bool(_WHO.search(question))
+
+
+def clauses_for(uq: UnitQuery, clauses: tuple[Clause, ...]) -> dict[str, list[Clause]]:
+    """{unit: clauses where it has the asked role}, in clause order."""
+    out: dict[str, list[Clause]] = {}
+    for unit in uq.units:
+        hits = []
+        for c in clauses:
+            if (uq.role in ("lead", "any") and unit in c.lead_units) or \
+               (uq.role in ("partner", "any") and unit in c.partner_units):
+                hits.append(c)
+        out[unit] = hits
+    return out

@@ -1,0 +1,16 @@
+"""The documents table shown by `policyqa docs` and the web app."""
+from __future__ import annotations
+
+
+def docs_table(qa) -> list[dict]:
+    rows = []
+    for p in qa.documents:
+        d = p.doc
+        rows.append({"id": d.id, "title": d.title, "level": d.level, "issuer": d.issuer,
+                     "date": d.date, "number": d.number, "loaded": True,
+                     "clauses": len(p.clauses), "implements": list(d.implements)})
+    for d in qa.missing:
+        rows.append({"id": d.id, "title": d.title, "level": d.level, "issuer": d.issuer,
+                     "date": d.date, "number": d.number, "loaded": False, "clauses": 0,
+                     "implements": list(d.implements), "url": d.url})
+    return rows

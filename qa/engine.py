@@ -1,0 +1,190 @@
+"""The qa library: PolicyQA.open() → search() / ask() / lookup()."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from corpus.manifest import Manifest, load_builtin
+from corpus.model import Clause, Document, ParsedDocument
+from corpus.numerals import label_for
+from indexer import store
+from indexer.encoders import Encoder, make_encoder
+from indexer.settings import Settings
+
+from . import departments as dept
+from .compose import compose, pick_sentences, units_line
+from .evidence import measure
+from .meta import answer_meta, meta_intent, mentioned_missing, not_loaded_text
+from .refs import find_reference
+from .search import Searcher, SearchError
+from .types import Answer, Hit
+
+MAX_QUESTION = 500
+REFUSAL = "知识库中没有找到相关规定。"
+
+
+class PolicyQA:
+    def __init__(self, data: store.IndexData, encoder: Encoder, settings: Settings | None = None):
+        self.data = data
+        self.settings = settings or data.settings
+        self.searcher = Searcher(data, encoder)
+        self.catalog = dept.UnitCatalog(data.clauses)
+        self.vocab = {t for toks in data.tokens for t in toks}
+        self.corpus_text = "".join(c.text for c in data.clauses)
+        self.docs = {p.doc.id: p.doc for p in data.documents}
+        self.docs.update({d.id: d for d in data.missing})
+        self._passage_rows: dict[int, list[tuple[int, int]]] = {}
+        for vec_row, (row, sent_idx, _) in enumerate(data.sentences):
+            self._passage_rows.setdefault(row, []).append((vec_row, sent_idx))
+
+    @classmethod
+    def open(cls, root: Path | str | None = None, manifest: Manifest | None = None,
+             settings: Settings | None = None, rebuild: bool = False,
+             encoder: Encoder | None = None) -> "PolicyQA":
+        """Load the index at `root`, building it first if missing or stale."""
+        settings = settings or Settings.from_env()
+        manifest = manifest or load_builtin()
+        root = Path(root) if root else store.DEFAULT_ROOT
+        enc = encoder or make_encoder(settings.encoder)
+        data, _ = store.ensure(manifest, settings, root, rebuild=rebuild, encoder=enc)
+        return cls(data, enc, settings)
+
+    # ---- plain accessors -------------------------------------------------------------
+    @property
+    def documents(self) -> tuple[ParsedDocument, ...]:
+        return self.data.documents
+
+    @property
+    def missing(self) -> tuple[Document, ...]:
+        return self.data.missing
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        return self.data.clauses
+
+    def primary(self) -> ParsedDocument:
+        return self.data.documents[0]
+
+    def hit_for(self, clause: Clause, score: float = 1.0) -> Hit:
+        title = self.docs[clause.doc_id].title if clause.doc_id in self.docs else clause.doc_id
+        return Hit(clause=clause, doc_title=title, score=score)
+
+    # ---- search ----------------------------------------------------------------------
+    def search(self, question: str, top_k: int = 5, method: str = "hybrid") -> list[Hit]:
+        _check(question)
+        return self.searcher.search(question, top_k=top_k, method=method)
+
+    # ---- lookup ----------------------------------------------------------------------
+    def lookup(self, ref: str) -> Answer:
+        _check(ref)
+        no = find_reference(ref)
+        if no is None and ref.strip().isdigit():
+            no = int(ref.strip())
+        if no is None:
+            raise SearchError(f"cannot read a clause number in {ref!r}; write it like "
+                              "（十七）, 第17条, 第十七条 or 措施十七")
+        return self._lookup_answer(ref, no)
+
+    def _lookup_answer(self, question: str, no: int) -> Answer:
+        doc = self.primary()
+        clause = doc.clause(no)
+        if clause is None:
+            last = len(doc.clauses)
+            return Answer(question, "refusal",
+                          f"{doc.doc.citation_title}共{last}条措施（（一）至{label_for(last)}），"
+                          f"没有第{no}条。")
+        hit = self.hit_for(clause)
+        text = (f"{doc.doc.citation_title}{clause.label}全文如下【1】：\n{clause.text}\n"
+                f"所属部分：{clause.part}")
+        return Answer(question, "lookup", text, (hit,))
+
+    # ---- ask -------------------------------------------------------------------------
+    def ask(self, question: str) -> Answer:
+        _check(question)
+        no = find_reference(question)
+        if no is not None:
+            return self._lookup_answer(question, no)
+        missing = mentioned_missing(question, self.missing)
+        if missing:
+            hits = self.searcher.search(question, top_k=3)
+            text = not_loaded_text(missing)
+            if hits:
+                text += "\n柳州措施中最相关的条款：\n" + "\n".join(
+                    f"- {h.clause.label}{h.clause.heading}" for h in hits)
+            return Answer(question, "refusal", text, tuple(hits),
+                          evidence={"not_loaded": [d.id for d in missing]})
+        uq = dept.parse_unit_query(question, self.catalog)
+        if uq:
+            return self._unit_answer(question, uq)
+        intent = meta_intent(question)
+        if intent:
+            doc = self.primary()
+            cite = (self.hit_for(doc.preamble),) if doc.preamble else ()
+            return Answer(question, "meta", answer_meta(intent, doc, self.docs) +
+                          ("【1】" if cite else ""), cite, evidence={"intent": intent})
+        return self._retrieval_answer(question)
+
+    def _unit_answer(self, question: str, uq: dept.UnitQuery) -> Answer:
+        found = dept.clauses_for(uq, self.clauses)
+        role = {"lead": "牵头", "partner": "配合", "any": "牵头或配合"}[uq.role]
+        cited: list[Clause] = []
+        lines = []
+        for unit, clauses in found.items():
+            if not clauses:
+                lines.append(f"{unit}没有作为{role}单位的措施。")
+                continue
+            lines.append(f"{unit}作为{role}单位的措施共{len(clauses)}条：")
+            for c in clauses:
+                if c not in cited:
+                    cited.append(c)
+                i = cited.index(c) + 1
+                r = "牵头" if unit in c.lead_units else "配合"
+                lines.append(f"- {c.label}{c.heading}（{r}）【{i}】")
+        return Answer(question, "department", "\n".join(lines),
+                      tuple(self.hit_for(c) for c in cited),
+                      evidence={"units": list(uq.units), "role": uq.role})
+
+    def _retrieval_answer(self, question: str) -> Answer:
+        runs = self.searcher.runs(question)
+        hits = self.searcher.hits(runs, "hybrid", top_k=5)
+        if not hits:
+            return Answer(question, "refusal", REFUSAL)
+        top = hits[0]
+        ev = measure(question, max(runs.dense.values(), default=0.0), top.coverage,
+                     self.vocab, self.corpus_text)
+        if ev.weak(self.settings):
+            near = "\n".join(f"- {h.clause.label}{h.clause.heading}" for h in hits[:3])
+            note = f"（知识库只收录柳州市的措施，未涉及“{ev.foreign_place}”。）" if ev.foreign_place else ""
+            return Answer(question, "refusal", f"{REFUSAL}{note}\n最接近的条款：\n{near}",
+                          tuple(hits[:3]), evidence=ev.to_json())
+        chosen = [top] + [h for h in hits[1:3] if self._also_answers(top, h)]
+        idf = self.data.bm25.idf
+        quotes = [pick_sentences(h.clause, self.searcher.row_of[h.key], runs.qvec,
+                                 list(runs.tokens), self.data.dense.vectors,
+                                 self._passage_rows, idf,
+                                 limit=2 if len(chosen) == 1 else 1) for h in chosen]
+        kind = "answer"
+        text = compose(chosen, quotes)
+        if dept.asks_who(question):
+            kind = "department"
+            text = f"该事项由{'、'.join(top.clause.lead_units) or '（未写明）'}牵头。\n" + text
+        return Answer(question, kind, text, tuple(chosen),
+                      quotes=tuple((i + 1, q) for i, qs in enumerate(quotes) for q in qs),
+                      evidence=ev.to_json())
+
+    @staticmethod
+    def _also_answers(top: Hit, other: Hit) -> bool:
+        """A second clause is cited when both methods rank it near the top."""
+        return (other.bm25_rank or 99) <= 2 and (other.dense_rank or 99) <= 2 and \
+            other.coverage >= 0.6 * top.coverage
+
+
+def _check(question: str) -> None:
+    if not isinstance(question, str) or not question.strip():
+        raise SearchError("the question is empty; type a question in Chinese, "
+                          "e.g. 高新技术企业研发费用能加计扣除多少？")
+    if len(question) > MAX_QUESTION:
+        raise SearchError(f"the question is {len(question)} characters long; keep it under "
+                          f"{MAX_QUESTION} (ask about one thing at a time)")
+
+
+__all__ = ["PolicyQA", "SearchError", "units_line"]

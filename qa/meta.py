@@ -1,0 +1,118 @@
+"""Questions about the documents themselves, and about documents that are not loaded."""
+from __future__ import annotations
+
+import re
+
+from corpus.model import Document, ParsedDocument
+
+_DOC = r"(?:这份|该|这个|本|此|柳州|市里|市政府)?(?:文件|措施|政策|通知|文|若干措施)"
+PATTERNS = {
+    "date": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|日期|时间|几号|多久前).{0,6}(发布|印发|出台|发文|下发|公布)|"
+                       r"(发布|印发|出台|发文|下发|公布)(的)?(日期|时间|于|在哪)|"
+                       + _DOC + r".{0,4}(什么时候|何时|哪年).{0,4}(的|出)"),
+    "issuer": re.compile(r"(发文|印发|发布|出台|制定)(单位|机关|部门|机构)|(谁|哪个(单位|部门|机关)).{0,4}(发布|印发|发的|出台|制定)|"
+                         r"(由谁|是谁)(发布|印发|出台)"),
+    "basis": re.compile(r"(依据|根据|上位|上级|参照|贯彻|落实).{0,6}(哪些|什么|哪个|哪几)?.{0,4}(文件|政策|精神|依据)|"
+                        r"(政策|制定)依据|依据是什么|根据什么(制定|出台)"),
+    "structure": re.compile(r"(一共|总共|共有|有)?(几|多少)(条|项)(措施|内容|条款)?|(几|哪几|哪些)(个)?部分|"
+                            r"(主要|都有)?(哪些|什么)(措施|方面)(内容)?[？?]?$"),
+    "number": re.compile(r"文号|发文字号|几号文"),
+    "title": re.compile(r"(文件|措施|政策)(的)?(全称|标题|名称|名字)|叫什么"),
+}
+_ABOUT_DOC = re.compile(_DOC + r"|文号|发文|印发|出台|发布")
+
+
+def meta_intent(question: str) -> str | None:
+    """Which attribute of the document a question asks for, or None."""
+    q = question.strip()
+    if not _ABOUT_DOC.search(q):
+        return None
+    for name in ("number", "basis", "issuer", "date", "title", "structure"):
+        if PATTERNS[name].search(q):
+            if name == "structure" and not re.search(r"措施|条款|部分|文件|内容", q):
+                continue
+            return name
+    return None
+
+
+def _doc_name(doc: Document) -> str:
+    return f"《{doc.title}》"
+
+
+def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Document]) -> str:
+    doc, notice = parsed.doc, parsed.notice
+    name = _doc_name(doc)
+    if intent == "date":
+        date = (notice.date if notice else None) or doc.date
+        y, m, d = (int(x) for x in date.split("-"))
+        return f"{name}由{notice.issuer if notice else doc.issuer}于{y}年{m}月{d}日印发（见印发通知落款）。"
+    if intent == "issuer":
+        return f"{name}的发文单位是{notice.issuer if notice else doc.issuer}；印发通知写明该措施“已经市委、市人民政府同意”。"
+    if intent == "number":
+        return f"{name}的印发通知未印有文号；落款为{notice.issuer if notice else doc.issuer}，{notice.date if notice else doc.date}。"
+    if intent == "title":
+        return f"文件全称为{name}，以《{parsed.title}》的通知印发。"
+    if intent == "structure":
+        parts = "；".join(f"{p.label}{p.title}（{_range(p.numbers)}）" for p in parsed.parts)
+        return f"{name}共{len(parsed.parts)}个部分、{len(parsed.clauses)}条措施：{parts}。"
+    # basis
+    lines = []
+    for title in parsed.cited_titles:
+        target = _match_doc(title, all_docs)
+        status = ("已加载" if target.loaded else "未加载") if target else "未登记"
+        num = f"（{target.number}）" if target and target.number else ""
+        lines.append(f"《{title}》{num}——{status}")
+    return (f"{name}的序言写明，措施依据以下文件精神制定：\n" + "\n".join(f"- {x}" for x in lines))
+
+
+def _range(numbers: tuple[int, ...]) -> str:
+    from corpus.numerals import int_to_cn
+    if not numbers:
+        return ""
+    return f"（{int_to_cn(numbers[0])}）至（{int_to_cn(numbers[-1])}）"
+
+
+def _plain(s: str) -> str:
+    return re.sub(r"[《》“”\"'（）()〔〕\[\]\s－—-]", "", s)
+
+
+def _match_doc(title: str, docs: dict[str, Document]) -> Document | None:
+    t = _plain(title)
+    for d in docs.values():
+        names = (d.title,) + d.aliases
+        if any(_plain(n) == t for n in names):
+            return d
+    return None
+
+
+# how a question names a document that may not be loaded
+_MENTIONS = {
+    "national": re.compile(r"国务院.{0,8}(意见|文件|规定|政策)|国家.{0,4}(层面|级)?.{0,4}(意见|文件)|国发"),
+    "region": re.compile(r"(广西|自治区)(壮族自治区)?(的|级|层面|这边)?.{0,6}(若干措施|措施|文件|规定|政策|意见)"),
+}
+
+
+def mentioned_missing(question: str, missing: tuple[Document, ...]) -> list[Document]:
+    """Referenced-but-not-loaded documents the question is about."""
+    q = _plain(question)
+    out = []
+    for d in missing:
+        names = [d.title, d.short, *d.aliases] + ([d.number] if d.number else [])
+        if any(_plain(n) and _plain(n) in q for n in names):
+            out.append(d)
+            continue
+        pat = _MENTIONS.get(d.level)
+        if pat and pat.search(question) and "柳州" not in question:
+            out.append(d)
+    return out
+
+
+def not_loaded_text(docs: list[Document]) -> str:
+    lines = []
+    for d in docs:
+        num = f"（{d.number}）" if d.number else ""
+        date = f"，{d.date}" if d.date else ""
+        lines.append(f"{_doc_name(d)}{num}，{d.issuer}{date}")
+    body = "；".join(lines)
+    return (f"知识库尚未加载{body}，无法回答其中的具体规定。"
+            f"如需查询，请先添加该文件全文（policyqa add 文件或网址）。")

