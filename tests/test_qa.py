@@ -1,0 +1,108 @@
+import pytest
+
+from qa import SearchError
+from qa.refs import find_reference
+
+
+@pytest.mark.parametrize("q", ["（十七）", "（十七）讲什么", "第十七条", "第17条", "措施十七", "十七条",
+                               "(17)", "第十七条是什么内容", "十七条讲的啥"])
+def test_reference_forms(q):
+    assert find_reference(q) == 17
+
+
+@pytest.mark.parametrize("q", ["柳州措施有21条措施吗", "首台（套）保险", "“5+5”产业", "高新技术企业研发费用"])
+def test_not_references(q):
+    assert find_reference(q) is None
+
+
+def test_lookup_returns_clause_verbatim(qa, parsed):
+    a = qa.ask("（十七）讲什么")
+    assert a.kind == "lookup" and a.answered
+    assert parsed.clause(17).text in a.text
+    assert [h.key for h in a.citations] == ["liuzhou-2021:17"]
+    assert qa.lookup("第5条").citations[0].clause.text == parsed.clause(5).text
+
+
+def test_lookup_out_of_range(qa):
+    a = qa.ask("第三十条")
+    assert a.kind == "refusal" and not a.answered and "21条" in a.text
+    with pytest.raises(SearchError, match="第17条"):
+        qa.lookup("科技金融")
+
+
+def test_department_lead(qa):
+    a = qa.ask("市科技局牵头哪些措施")
+    assert a.kind == "department"
+    keys = {h.clause.no for h in a.citations}
+    expected = {c.no for c in qa.clauses if "市科技局" in c.lead_units}
+    assert keys == expected and len(keys) == 13
+    assert "共13条" in a.text
+
+
+def test_department_partner_with_short_name(qa):
+    a = qa.ask("税务局配合哪些工作")
+    assert a.kind == "department"
+    assert [h.clause.no for h in a.citations] == [5, 10, 11, 19, 21]
+
+
+def test_department_alias(qa):
+    a = qa.ask("发改委牵头了哪些措施？")
+    assert {h.clause.no for h in a.citations} == {c.no for c in qa.clauses if "市发展改革委" in c.lead_units}
+
+
+def test_who_leads_a_topic(qa):
+    a = qa.ask("科技金融那条谁牵头")
+    assert a.kind == "department"
+    assert a.citations[0].clause.no == 17
+    assert "市财政局（金融办）" in a.text
+
+
+def test_answer_quotes_clause_and_cites(qa, parsed):
+    a = qa.ask("高新技术企业研发费用能加计扣除多少？")
+    assert a.kind == "answer" and a.citations[0].clause.no == 5
+    assert "75%" in a.text and "100%" in a.text and "【1】" in a.text
+    for n, quote in a.quotes:                     # every quote is verbatim clause text
+        assert quote in a.citations[n - 1].clause.text
+
+
+@pytest.mark.parametrize("q", ["今天柳州天气怎么样？", "社保断缴了怎么补？", "如何注册一家个体工商户？",
+                               "北京中关村有哪些补贴？"])
+def test_out_of_scope_refused_with_nearest_clauses(qa, q):
+    a = qa.ask(q)
+    assert a.kind == "refusal" and not a.answered
+    assert a.text.startswith("知识库中没有找到相关规定")
+    assert 1 <= len(a.citations) <= 3
+
+
+def test_not_loaded_document_is_named(qa):
+    a = qa.ask("国务院意见对高新区的土地政策是怎么规定的？")
+    assert not a.answered
+    assert "国发〔2020〕7号" in a.text and "未加载" in a.text
+
+
+@pytest.mark.parametrize("q,fragment", [("这份文件是什么时候发布的？", "2021年12月29日"),
+                                        ("措施的发文单位是谁？", "柳州市人民政府"),
+                                        ("这个措施是依据哪些文件制定的？", "国发〔2020〕7号")])
+def test_meta_questions(qa, q, fragment):
+    a = qa.ask(q)
+    assert a.kind == "meta" and fragment in a.text
+
+
+def test_search_hits_carry_ranks(qa):
+    hits = qa.search("科技企业能拿专利去银行抵押贷款吗？", top_k=3)
+    assert hits[0].clause.no == 17
+    assert hits[0].ranks["bm25"] >= 1 and hits[0].ranks["dense"] >= 1
+    assert hits[0].score >= hits[1].score >= hits[2].score
+    only_bm25 = qa.search("科技支行", top_k=2, method="bm25")
+    assert only_bm25[0].clause.no == 17
+
+
+def test_bad_input(qa):
+    with pytest.raises(SearchError, match="empty"):
+        qa.ask("   ")
+    with pytest.raises(SearchError, match="under"):
+        qa.ask("高新区" * 300)
+    with pytest.raises(SearchError, match="top-k"):
+        qa.search("高新区", top_k=0)
+    with pytest.raises(SearchError, match="method"):
+        qa.search("高新区", method="magic")

