@@ -19,11 +19,9 @@ class Settings:
     w_bm25: float = 1.0              # fusion weight of the BM25 ranking
     w_dense: float = 1.0             # fusion weight of the dense ranking
     dense_sentences: int = 400       # sentences fetched from faiss per query
-    # refusal: evidence = best dense sentence cosine + lexical coverage of the top clause,
-    # calibrated on in-scope vs out-of-scope questions (see eval/README.md)
-    min_dense: float = 0.86
-    min_coverage: float = 0.30
-    min_evidence: float = 1.18
+    # refusal: an answer is refused when the calibrated P(out of scope) reaches this
+    # (qa/data/refusal.json, fitted by `python -m eval.calibrate`; see eval/README.md)
+    refuse_at: float | None = None   # None = the threshold calibrated with the model
     max_quotes: int = 3              # sentences quoted in an answer
 
     def to_dict(self) -> dict:

@@ -46,7 +46,7 @@ def pick_sentences(clause: Clause, row: int, qvec: np.ndarray, qtokens: list[str
     order = sorted(candidates, key=lambda i: -scores[i])
     chosen = [order[0]]
     for i in order[1:limit]:
-        if scores[i] >= scores[order[0]] - 0.03:
+        if scores[i] >= scores[order[0]] - 0.08:
             chosen.append(i)
     return [sents[i] for i in sorted(chosen)]
 

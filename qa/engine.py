@@ -12,7 +12,7 @@ from indexer.settings import Settings
 
 from . import departments as dept
 from .compose import compose, pick_sentences, units_line
-from .evidence import measure
+from .evidence import load_model, measure
 from .meta import answer_meta, meta_intent, mentioned_missing, not_loaded_text
 from .refs import find_reference
 from .search import Searcher, SearchError
@@ -30,6 +30,7 @@ class PolicyQA:
         self.catalog = dept.UnitCatalog(data.clauses)
         self.vocab = {t for toks in data.tokens for t in toks}
         self.corpus_text = "".join(c.text for c in data.clauses)
+        self.refusal = load_model()
         self.docs = {p.doc.id: p.doc for p in data.documents}
         self.docs.update({d.id: d for d in data.missing})
         self._passage_rows: dict[int, list[tuple[int, int]]] = {}
@@ -76,9 +77,40 @@ class PolicyQA:
                 if t in self.vocab and (idf(t) >= 1.0 or len(t) >= 4)]
 
     # ---- search ----------------------------------------------------------------------
-    def search(self, question: str, top_k: int = 5, method: str = "hybrid") -> list[Hit]:
+    def search(self, question: str, top_k: int = 5, method: str = "auto") -> list[Hit]:
+        """Ranked clauses. `auto` (default) is the hybrid ranking with the clauses a question
+        names directly — a clause number, a unit's clauses, the preamble for questions about
+        the document — moved to the front; `hybrid`, `bm25`, `dense` are the raw rankings."""
         _check(question)
-        return self.searcher.search(question, top_k=top_k, method=method)
+        if method != "auto":
+            return self.searcher.search(question, top_k=top_k, method=method)
+        if top_k < 1:
+            raise SearchError(f"top-k must be at least 1 (got {top_k})")
+        runs = self.searcher.runs(question)
+        hits = self.searcher.hits(runs, "hybrid", top_k=len(self.clauses))
+        pinned = self.pinned(question)
+        if pinned:
+            by_key = {h.key: h for h in hits}
+            rows = {c.key: c for c in self.clauses}
+            first = [by_key.get(key) or self.hit_for(rows[key]) for key in pinned]
+            hits = first + [h for h in hits if h.key not in set(pinned)]
+        return hits[:top_k]
+
+    def pinned(self, question: str) -> list[str]:
+        """Clause keys a question names outright (reference, unit + role, the document)."""
+        no = find_reference(question)
+        if no is not None:
+            c = self.primary().clause(no)
+            return [c.key] if c else []
+        uq = dept.parse_unit_query(question, self.catalog)
+        if uq:
+            seen: list[str] = []
+            for clauses in dept.clauses_for(uq, self.clauses).values():
+                seen.extend(c.key for c in clauses if c.key not in seen)
+            return seen
+        if meta_intent(question) and self.primary().preamble:
+            return [self.primary().preamble.key]
+        return []
 
     # ---- lookup ----------------------------------------------------------------------
     def lookup(self, ref: str) -> Answer:
@@ -150,19 +182,41 @@ class PolicyQA:
                       tuple(self.hit_for(c) for c in cited),
                       evidence={"units": list(uq.units), "role": uq.role})
 
-    def _retrieval_answer(self, question: str) -> Answer:
+    def route(self, question: str) -> str:
+        """Which path `ask` takes: lookup | not_loaded | department | meta | retrieval."""
+        if find_reference(question) is not None:
+            return "lookup"
+        if mentioned_missing(question, self.missing):
+            return "not_loaded"
+        if dept.parse_unit_query(question, self.catalog):
+            return "department"
+        if meta_intent(question):
+            return "meta"
+        return "retrieval"
+
+    def evidence(self, question: str):
+        """(runs, top hits, Evidence) for a question on the retrieval path."""
         runs = self.searcher.runs(question)
         hits = self.searcher.hits(runs, "hybrid", top_k=5)
+        ev = measure(question, max(runs.dense.values(), default=0.0),
+                     hits[0].coverage if hits else 0.0, max(runs.bm25.values(), default=0.0),
+                     self.vocab, self.corpus_text)
+        return runs, hits, ev
+
+    def _retrieval_answer(self, question: str) -> Answer:
+        runs, hits, ev = self.evidence(question)
         if not hits:
             return Answer(question, "refusal", REFUSAL)
         top = hits[0]
-        ev = measure(question, max(runs.dense.values(), default=0.0), top.coverage,
-                     self.vocab, self.corpus_text)
-        if ev.weak(self.settings):
+        p_out = self.refusal.p_out_of_scope(ev)
+        evidence = {**ev.to_json(), "p_out_of_scope": round(p_out, 4)}
+        threshold = self.settings.refuse_at if self.settings.refuse_at is not None \
+            else self.refusal.threshold
+        if ev.foreign_place or p_out >= threshold:
             near = "\n".join(f"- {h.clause.label}{h.clause.heading}" for h in hits[:3])
             note = f"（知识库只收录柳州市的措施，未涉及“{ev.foreign_place}”。）" if ev.foreign_place else ""
             return Answer(question, "refusal", f"{REFUSAL}{note}\n最接近的条款：\n{near}",
-                          tuple(hits[:3]), evidence=ev.to_json())
+                          tuple(hits[:3]), evidence=evidence)
         chosen = [top] + [h for h in hits[1:3] if self._also_answers(top, h)]
         idf = self.data.bm25.idf
         quotes = [pick_sentences(h.clause, self.searcher.row_of[h.key], runs.qvec,
@@ -176,7 +230,7 @@ class PolicyQA:
             text = f"该事项由{'、'.join(top.clause.lead_units) or '（未写明）'}牵头。\n" + text
         return Answer(question, kind, text, tuple(chosen),
                       quotes=tuple((i + 1, q) for i, qs in enumerate(quotes) for q in qs),
-                      evidence=ev.to_json())
+                      evidence=evidence)
 
     @staticmethod
     def _also_answers(top: Hit, other: Hit) -> bool:

@@ -1,12 +1,26 @@
-"""How strong the retrieved evidence is: the signals behind answering or refusing."""
+"""How strong the retrieved evidence is, and the calibrated decision to refuse.
+
+Signals (all cheap, from the runs already computed for the answer):
+  dense     best sentence cosine over the whole index
+  coverage  IDF-weighted share of the query terms found in the top clause
+  known     share of the question's terms the corpus uses (directly or via a synonym)
+  bm25      top BM25 score (log1p)
+A logistic model over the four, fitted by `eval/calibrate.py` on the in-scope vs out-of-scope
+questions of the evaluation set, gives P(out of scope); the answer is refused at or above
+the threshold chosen with it by leave-one-out F1 (or `Settings.refuse_at` when set). A place the corpus never mentions (北京, 深圳 …) is refused outright.
+"""
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-from indexer.settings import Settings
 from indexer.tokenize import DATA, normalise, synonyms, tokenize
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "refusal.json"
+FEATURES = ("dense", "coverage", "known", "bm25")
 
 
 @lru_cache(maxsize=1)
@@ -20,23 +34,52 @@ def places() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Evidence:
-    dense: float          # best sentence cosine over the whole index
-    coverage: float       # IDF-weighted share of query terms in the top clause
-    known: float          # share of the question's terms the corpus uses (directly or via synonyms)
-    foreign_place: str    # a place named in the question that the corpus never mentions
+    dense: float
+    coverage: float
+    known: float
+    bm25: float
+    foreign_place: str = ""
 
-    @property
-    def score(self) -> float:
-        return self.dense + 0.5 * self.coverage + 0.25 * self.known
-
-    def weak(self, s: Settings) -> bool:
-        return bool(self.foreign_place) or self.dense < s.min_dense or \
-            self.score < s.min_evidence or (self.coverage < s.min_coverage and self.known < 0.5)
+    def vector(self) -> list[float]:
+        return [self.dense, self.coverage, self.known, math.log1p(max(self.bm25, 0.0))]
 
     def to_json(self) -> dict:
         return {"dense": round(self.dense, 4), "coverage": round(self.coverage, 4),
-                "known": round(self.known, 4), "score": round(self.score, 4),
+                "known": round(self.known, 4), "bm25": round(self.bm25, 4),
                 "foreign_place": self.foreign_place}
+
+
+@dataclass(frozen=True)
+class RefusalModel:
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    encoder: str = ""
+    threshold: float = 0.5
+
+    def p_out_of_scope(self, ev: Evidence) -> float:
+        z = self.bias + sum(w * (x - m) / s for w, x, m, s in
+                            zip(self.weights, ev.vector(), self.mean, self.scale))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_json(self) -> dict:
+        return {"features": list(FEATURES), "mean": list(self.mean), "scale": list(self.scale),
+                "weights": list(self.weights), "bias": self.bias, "encoder": self.encoder,
+                "threshold": self.threshold}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "RefusalModel":
+        if d.get("features") != list(FEATURES):
+            raise ValueError(f"refusal model features {d.get('features')} != {list(FEATURES)}; "
+                             "recalibrate with `python -m eval.calibrate`")
+        return cls(tuple(d["mean"]), tuple(d["scale"]), tuple(d["weights"]), float(d["bias"]),
+                   d.get("encoder", ""), float(d.get("threshold", 0.5)))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str = str(MODEL_PATH)) -> RefusalModel:
+    return RefusalModel.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def known_share(question: str, vocab: set[str]) -> float:
@@ -44,23 +87,18 @@ def known_share(question: str, vocab: set[str]) -> float:
     if not toks:
         return 0.0
     table = synonyms()
-    hit = 0
-    for t in toks:
-        if t in vocab or any(w in vocab for s in table.get(t, ()) for w in tokenize(s)):
-            hit += 1
+    hit = sum(1 for t in toks if t in vocab or
+              any(w in vocab for s in table.get(t, ()) for w in tokenize(s)))
     return hit / len(toks)
 
 
 def foreign_place(question: str, corpus_text: str) -> str:
     q = normalise(question)
-    for p in places():
-        if p in q and p not in corpus_text:
-            return p
-    return ""
+    return next((p for p in places() if p in q and p not in corpus_text), "")
 
 
-def measure(question: str, dense_best: float, top_coverage: float, vocab: set[str],
-            corpus_text: str) -> Evidence:
+def measure(question: str, dense_best: float, top_coverage: float, bm25_best: float,
+            vocab: set[str], corpus_text: str) -> Evidence:
     return Evidence(dense=dense_best if math.isfinite(dense_best) else 0.0,
                     coverage=top_coverage, known=known_share(question, vocab),
-                    foreign_place=foreign_place(question, corpus_text))
+                    bm25=bm25_best, foreign_place=foreign_place(question, corpus_text))

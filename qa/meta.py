@@ -14,8 +14,8 @@ PATTERNS = {
                          r"(由谁|是谁)(发布|印发|出台)"),
     "basis": re.compile(r"(依据|根据|上位|上级|参照|贯彻|落实).{0,6}(哪些|什么|哪个|哪几)?.{0,4}(文件|政策|精神|依据)|"
                         r"(政策|制定)依据|依据是什么|根据什么(制定|出台)"),
-    "structure": re.compile(r"(一共|总共|共有|有)?(几|多少)(条|项)(措施|内容|条款)?|(几|哪几|哪些)(个)?部分|"
-                            r"(主要|都有)?(哪些|什么)(措施|方面)(内容)?[？?]?$"),
+    "structure": re.compile(r"(一共|总共|共有|有)(几|多少)(条|项)|(几|多少)(条|项)(措施|条款)|(几|哪几|哪些)(个)?部分|"
+                            r"分为|(这份|该|本|这个)(文件|措施).{0,4}(主要内容|哪些措施|结构)"),
     "number": re.compile(r"文号|发文字号|几号文"),
     "title": re.compile(r"(文件|措施|政策)(的)?(全称|标题|名称|名字)|叫什么"),
 }
@@ -98,6 +98,8 @@ def mentioned_missing(question: str, missing: tuple[Document, ...]) -> list[Docu
     out = []
     for d in missing:
         names = [d.title, d.short, *d.aliases] + ([d.number] if d.number else [])
+        # the core of a title quoted inside another: 《科技强桂三年行动方案（…）》 → 科技强桂三年行动方案
+        names += [re.sub(r"（.*?）|\(.*?\)", "", t) for n in names for t in re.findall(r"《(.+?)》", n)]
         if any(_plain(n) and _plain(n) in q for n in names):
             out.append(d)
             continue

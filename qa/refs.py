@@ -9,7 +9,8 @@ _NUM = r"[零〇一二两三四五六七八九十百\d]{1,4}"
 _PATTERNS = [
     re.compile(rf"[（(]\s*({_NUM})\s*[）)]"),                       # （十七） (17)
     re.compile(rf"第\s*({_NUM})\s*(?:条|项|点|款|部分措施)"),            # 第十七条 第17项
-    re.compile(rf"(?:措施|条款|条目)\s*第?\s*({_NUM})(?![\d万亿%年月日])"),  # 措施十七 条款17
+    re.compile(rf"(?:措施|条款|条目)\s*第?\s*({_NUM})"                  # 措施十七 条款17
+               r"(?=$|[\s，,。？?！!：:]|讲|说|是|的|内容|原文|全文|规定|写|呢|吗|怎么|有什么)"),
 ]
 # a bare "十七条" only when the question is about that clause, not a count ("21条措施")
 _BARE = re.compile(rf"^\s*({_NUM})\s*条\s*(?:措施)?\s*(?:讲|说|是|写|规定|的内容|内容|原文|全文|什么|呢|$)")

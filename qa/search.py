@@ -44,7 +44,11 @@ class Searcher:
         bm = self.data.bm25.scores(tokens)
         best, best_row = self.data.dense.search(qvec, self.settings.dense_sentences)
         keys = [c.key for c in self.data.clauses]
-        keep = (lambda k: True) if allowed is None else (lambda k: k in allowed)
+        # the preamble states the basis, not a measure: it is never a search result
+        # (questions about the document reach it through PolicyQA.pinned)
+        measures = {c.key for c in self.data.clauses if c.no != 0}
+        allowed = measures if allowed is None else (set(allowed) & measures)
+        keep = allowed.__contains__
         bm25_run = {k: float(s) for k, s in zip(keys, bm) if s > 0 and keep(k)}
         dense_run = {k: float(s) for k, s in zip(keys, best) if np.isfinite(s) and keep(k)}
         rows = {k: int(r) for k, r in zip(keys, best_row) if r >= 0 and keep(k)}

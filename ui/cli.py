@@ -182,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--batch", metavar="FILE", help="one question per line (- = stdin); JSON lines out")
         if name == "search":
             s.add_argument("--top-k", type=int, default=5)
-            s.add_argument("--method", choices=("hybrid", "bm25", "dense"), default="hybrid")
+            s.add_argument("--method", choices=("auto", "hybrid", "bm25", "dense"), default="auto",
+                           help="auto = hybrid with named clauses first (default)")
         s.set_defaults(func=func)
 
     s = sub.add_parser("lookup", help="a clause verbatim: （十七）, 第17条, 措施十七 …")

@@ -1,0 +1,1 @@
+"""Evaluation: the question set, metrics, the report and the performance benchmark."""

@@ -1,0 +1,134 @@
+"""`policyqa eval`: run every question through each retrieval method and through `ask`.
+
+Methods: bm25, dense, hybrid (RRF of the two) and auto (hybrid with the clauses a question
+names outright moved first — what `policyqa search` returns). Writes eval/report.md, PNG plots
+and eval/results.json; prints progress on stderr.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from .metrics import answer_checks, mean, ranking_metrics, refusal_metrics
+from .questions import TYPES, load_questions
+
+METHODS = ("bm25", "dense", "hybrid", "auto")
+OUT = Path(__file__).resolve().parent
+
+
+def _progress(i: int, n: int, t0: float) -> None:
+    if sys.stderr.isatty() or i == n or i % 25 == 0:
+        rate = i / max(time.perf_counter() - t0, 1e-9)
+        print(f"\reval: {i}/{n} questions ({rate:.1f}/s)", end="\n" if (i == n or not sys.stderr.isatty()) else "",
+              file=sys.stderr, flush=True)
+
+
+def run_questions(qa, questions: list[dict], depth: int = 10) -> dict:
+    """Per question: the ranking of each method and the `ask` answer."""
+    runs = {m: {} for m in METHODS}
+    answers = {}
+    t0 = time.perf_counter()
+    for i, q in enumerate(questions, 1):
+        r = qa.searcher.runs(q["question"])
+        for m in ("bm25", "dense", "hybrid"):
+            runs[m][q["id"]] = dict(qa.searcher.fuse(r, m)[:depth])
+        auto = qa.search(q["question"], top_k=depth, method="auto")
+        runs["auto"][q["id"]] = {h.key: float(depth - j) for j, h in enumerate(auto)}
+        answers[q["id"]] = qa.ask(q["question"]).to_json()
+        _progress(i, len(questions), t0)
+    return {"runs": runs, "answers": answers}
+
+
+def evaluate(questions: list[dict], results: dict, known_keys: set[str]) -> dict:
+    runs, answers = results["runs"], results["answers"]
+    in_scope = [q for q in questions if q["type"] != "out_of_scope"]
+    qrels = {q["id"]: {g: 1 for g in q["gold"]} for q in in_scope}
+    metrics = {"methods": {}, "by_type": {}}
+    for m in METHODS:
+        metrics["methods"][m] = ranking_metrics(qrels, runs[m])
+        for t in TYPES:
+            sub = {q["id"]: qrels[q["id"]] for q in in_scope if q["type"] == t}
+            if sub:
+                metrics["by_type"].setdefault(t, {})[m] = ranking_metrics(sub, runs[m])
+    refused = {q["id"]: not answers[q["id"]]["answered"] for q in questions}
+    oos = {q["id"]: q["type"] == "out_of_scope" for q in questions}
+    metrics["refusal"] = refusal_metrics(refused, oos)
+    checks = {q["id"]: answer_checks(answers[q["id"]], q["gold"], q.get("must", []), known_keys)
+              for q in in_scope}
+    answered = [q["id"] for q in in_scope if checks[q["id"]]["answered"]]
+    metrics["answers"] = {
+        "in_scope": len(in_scope), "answered": len(answered),
+        "first_citation_gold": mean(checks[i]["first_citation_gold"] for i in answered),
+        "citations_exist": mean(all(c["key"] in known_keys for c in answers[q["id"]]["citations"])
+                                for q in questions),
+        "must_present": mean(checks[i]["must_present"] for i in answered),
+    }
+    metrics["answers_by_type"] = {
+        t: {"n": len(ids), "answered": mean(checks[i]["answered"] for i in ids),
+            "first_citation_gold": mean(checks[i]["first_citation_gold"] for i in ids),
+            "must_present": mean(checks[i]["must_present"] for i in ids)}
+        for t in TYPES if (ids := [q["id"] for q in in_scope if q["type"] == t])}
+    metrics["failures"] = failures(questions, results, checks)
+    metrics["counts"] = {t: sum(q["type"] == t for q in questions) for t in TYPES}
+    metrics["n"] = len(questions)
+    return metrics
+
+
+def failures(questions, results, checks) -> list[dict]:
+    """Questions where the hybrid top clause is not gold, the answer check fails, or the
+    refusal decision is wrong — with what came back instead."""
+    out = []
+    for q in questions:
+        a = results["answers"][q["id"]]
+        hybrid_top = next(iter(results["runs"]["hybrid"][q["id"]]), None)
+        auto_top = next(iter(results["runs"]["auto"][q["id"]]), None)
+        cites = [c["key"] for c in a["citations"]]
+        problems = []
+        if q["type"] == "out_of_scope":
+            if a["answered"]:
+                problems.append("answered an out-of-scope question")
+        else:
+            c = checks[q["id"]]
+            if auto_top not in q["gold"]:
+                problems.append("search top clause not gold")
+            if not c["answered"]:
+                problems.append("refused an in-scope question")
+            elif not c["first_citation_gold"]:
+                problems.append("first citation not gold")
+            elif not c["must_present"]:
+                missing = [m for m in q.get("must", []) if m not in a["answer"]]
+                problems.append(f"answer lacks {missing}")
+        if problems:
+            out.append({"id": q["id"], "type": q["type"], "question": q["question"],
+                        "gold": q["gold"], "hybrid_top": hybrid_top, "auto_top": auto_top,
+                        "kind": a["kind"], "citations": cites, "problems": problems})
+    return out
+
+
+def main(args) -> int:
+    from qa import PolicyQA
+    from .report import write_report
+    questions = load_questions(args.questions)
+    if args.limit:
+        questions = questions[: args.limit]
+    qa = PolicyQA.open(args.index_dir, settings=None)
+    t0 = time.perf_counter()
+    results = run_questions(qa, questions)
+    metrics = evaluate(questions, results, {c.key for c in qa.clauses})
+    metrics["seconds"] = round(time.perf_counter() - t0, 2)
+    metrics["encoder"] = qa.data.params["encoder"]
+    out = Path(args.out) if args.out else OUT
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_report(metrics, out)
+    if args.json:
+        print(json.dumps({k: v for k, v in metrics.items() if k != "failures"}, ensure_ascii=False))
+    else:
+        h = metrics["methods"]
+        print(f"{len(questions)} questions; Recall@1 (hit) bm25 {h['bm25']['hit_rate@1']:.3f} "
+              f"dense {h['dense']['hit_rate@1']:.3f} hybrid {h['hybrid']['hit_rate@1']:.3f} "
+              f"auto {h['auto']['hit_rate@1']:.3f}; refusal F1 {metrics['refusal']['f1']:.3f}; "
+              f"report {out / 'report.md'}")
+    return 0
