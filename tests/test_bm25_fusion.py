@@ -76,3 +76,15 @@ def test_rrf_weights_and_missing_keys():
 
 def test_ranks_ties_are_deterministic():
     assert ranks({"b": 1.0, "a": 1.0, "c": 2.0}) == {"c": 1, "a": 2, "b": 3}
+
+
+def test_sparse_implementation_matches_rank_bm25(qa):
+    from indexer.bm25 import SparseBM25
+    from indexer.tokenize import query_tokens
+    docs = qa.data.tokens
+    ref, fast = BM25Index(docs), SparseBM25(docs)
+    for q in ["高新技术企业研发费用能加计扣除多少？", "园区里能建员工宿舍吗？", "天气", "高新区 高新区 科技"]:
+        toks = query_tokens(q)
+        assert fast.scores(toks) == pytest.approx(ref.scores(toks), rel=1e-9, abs=1e-12)
+    with pytest.raises(EmptyCorpusError):
+        SparseBM25([])

@@ -1,0 +1,196 @@
+"""`policyqa bench`: how fast policyqa is and how its cost grows with the corpus.
+
+Measures (medians and p95 over repeated runs, never single times):
+  build      `policyqa index --rebuild` in a fresh process
+  cold       a fresh process answering its first question from a built index
+  warm       per-stage latency over the question set: BM25, query encoding, faiss, fusion,
+             search, ask
+  serve      peak RSS of a process serving the web app and answering the question set
+  scale      synthetic corpora (real sentences recombined) of 1k/10k/100k clauses: BM25 with
+             rank-bm25 vs a scipy sparse matrix vs bm25s, and faiss flat search over random unit
+             vectors (as many per clause as the real index has); latency and memory
+Writes eval/BENCH.md and eval/bench_scale.png.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+OUT = Path(__file__).resolve().parent
+ROOT = OUT.parent
+
+
+def pct(xs, q) -> float:
+    return float(np.percentile(np.asarray(xs, dtype=float), q)) if len(xs) else float("nan")
+
+
+def timed(fn, *a, **k) -> tuple[float, object]:
+    t = time.perf_counter()
+    r = fn(*a, **k)
+    return (time.perf_counter() - t) * 1000.0, r
+
+
+def _cli(*args, env=None) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "ui.cli", *args], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - t
+
+
+def bench_process(index_dir: Path, question: str, runs: int = 3) -> dict:
+    build = [_cli("--index-dir", str(index_dir), "index", "--rebuild") for _ in range(runs)]
+    cold = [_cli("--index-dir", str(index_dir), "ask", question) for _ in range(runs)]
+    return {"build_s": build, "cold_s": cold}
+
+
+def bench_warm(qa, questions: list[str], repeat: int) -> dict[str, list[float]]:
+    from indexer.fusion import rrf
+    from indexer.tokenize import query_tokens
+    s = qa.settings
+    out: dict[str, list[float]] = {k: [] for k in ("bm25", "encode", "faiss", "fusion", "search", "ask")}
+    for _ in range(repeat):
+        for q in questions:
+            ms, toks = timed(lambda: query_tokens(q))
+            ms2, bm = timed(qa.data.bm25.scores, toks)
+            out["bm25"].append(ms + ms2)
+            ms, qv = timed(qa.searcher.encoder.encode_queries, [q])
+            out["encode"].append(ms)
+            ms, (best, _) = timed(qa.data.dense.search, qv[0], s.dense_sentences)
+            out["faiss"].append(ms)
+            keys = [c.key for c in qa.clauses]
+            b = {k: float(x) for k, x in zip(keys, bm) if x > 0}
+            d = {k: float(x) for k, x in zip(keys, best) if np.isfinite(x)}
+            ms, _ = timed(rrf, {"bm25": b, "dense": d}, s.rrf_k)
+            out["fusion"].append(ms)
+            out["search"].append(timed(qa.search, q, 5)[0])
+            out["ask"].append(timed(qa.ask, q)[0])
+    return out
+
+
+SERVE_SCRIPT = r"""
+import json, resource, sys, urllib.request
+from qa import PolicyQA
+from ui.web import respond, serve
+qa = PolicyQA.open(sys.argv[1])
+app = serve(qa, host="127.0.0.1", port=int(sys.argv[2]), block=False)
+urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[2]}/", timeout=30).read()
+history = []
+for q in json.loads(sys.argv[3]):
+    history, _, _ = respond(qa, q, history[-10:])
+print("RSS_KB=%d" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+app.close()
+"""
+
+
+def bench_serve_rss(index_dir: Path, questions: list[str]) -> float:
+    out = subprocess.run([sys.executable, "-c", SERVE_SCRIPT, str(index_dir), "7899",
+                          json.dumps(questions, ensure_ascii=False)],
+                         cwd=ROOT, check=True, capture_output=True, text=True)
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("RSS_KB="))
+    return int(line.split("=", 1)[1]) / 1024.0   # KiB -> MiB
+
+
+def synthetic_corpus(qa, n: int, seed: int = 0) -> list[list[str]]:
+    """n clauses, each 3-6 real sentences recombined; tokens concatenated per sentence."""
+    from indexer.dense import split_sentences
+    from indexer.tokenize import tokenize
+    pool = [tokenize(s) for c in qa.clauses for s in split_sentences(c.body)]
+    rng = random.Random(seed)
+    return [[t for _ in range(rng.randint(3, 6)) for t in rng.choice(pool)] for _ in range(n)]
+
+
+def _rss_mb() -> float:
+    import psutil
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def bench_scale(qa, sizes: list[int], queries: list[str], per_clause: float) -> list[dict]:
+    import faiss
+    from indexer.bm25 import BM25Index, SparseBM25
+    from indexer.tokenize import query_tokens
+    qtoks = [query_tokens(q) for q in queries]
+    rows = []
+    for n in sizes:
+        docs = synthetic_corpus(qa, n)
+        row = {"n": n}
+        impls = [("rank_bm25", BM25Index), ("scipy_sparse", SparseBM25), ("bm25s", _Bm25s)]
+        for name, cls in impls:
+            before = _rss_mb()
+            t = time.perf_counter()
+            idx = cls(docs)
+            row[f"{name}_build_s"] = time.perf_counter() - t
+            row[f"{name}_mb"] = _rss_mb() - before
+            sample = qtoks if name != "rank_bm25" or n <= 10000 else qtoks[:20]
+            lat = [timed(idx.scores, q)[0] for q in sample]
+            row[f"{name}_p50"], row[f"{name}_p95"] = pct(lat, 50), pct(lat, 95)
+            del idx
+        m = int(n * per_clause)
+        rng = np.random.default_rng(0)
+        before = _rss_mb()
+        vecs = rng.standard_normal((m, qa.data.dense.dim), dtype=np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        index = faiss.IndexFlatIP(vecs.shape[1])
+        index.add(vecs)
+        del vecs
+        row["faiss_vectors"] = m
+        row["faiss_mb"] = _rss_mb() - before
+        qv = rng.standard_normal((len(queries), index.d), dtype=np.float32)
+        qv /= np.linalg.norm(qv, axis=1, keepdims=True)
+        lat = [timed(index.search, qv[i:i + 1], qa.settings.dense_sentences)[0] for i in range(len(qv))]
+        row["faiss_p50"], row["faiss_p95"] = pct(lat, 50), pct(lat, 95)
+        del index
+        rows.append(row)
+        print(f"bench: scale {n} clauses done", file=sys.stderr, flush=True)
+    return rows
+
+
+class _Bm25s:
+    """bm25s (Lucene variant) over the same tokens, scoring every document."""
+
+    def __init__(self, docs):
+        import bm25s
+        self.vocab: dict[str, int] = {}
+        ids = [[self.vocab.setdefault(t, len(self.vocab)) for t in d] for d in docs]
+        self.r = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
+        self.r.index(bm25s.tokenization.Tokenized(ids=ids, vocab=self.vocab), show_progress=False)
+
+    def scores(self, query):
+        ids = [self.vocab[t] for t in query if t in self.vocab]
+        return self.r.get_scores(ids) if ids else np.zeros(1)
+
+
+def main(args) -> int:
+    from eval.questions import load_questions
+    from qa import PolicyQA
+    from .bench_report import write
+    out = Path(args.out) if args.out else OUT
+    questions = [q["question"] for q in load_questions()]
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    with tempfile.TemporaryDirectory(prefix="policyqa-bench-") as tmp:
+        index_dir = Path(tmp) / "index"
+        print("bench: build and cold start (fresh processes)…", file=sys.stderr, flush=True)
+        proc = bench_process(index_dir, questions[0])
+        qa = PolicyQA.open(index_dir)
+        print(f"bench: warm latency over {len(questions)} questions × {args.repeat}…", file=sys.stderr, flush=True)
+        warm = bench_warm(qa, questions, args.repeat)
+        print("bench: serve peak RSS…", file=sys.stderr, flush=True)
+        rss = bench_serve_rss(index_dir, questions)
+        per_clause = qa.data.params["counts"]["sentences"] / qa.data.params["counts"]["clauses"]
+        scale = bench_scale(qa, sizes, questions[:100], per_clause)
+    result = {"machine": {"cores": os.cpu_count(), "cpu": platform.processor() or platform.machine(),
+                          "python": platform.python_version()},
+              "process": proc, "warm": warm, "serve_rss_mb": rss, "scale": scale,
+              "questions": len(questions), "repeat": args.repeat, "passages_per_clause": per_clause}
+    (out / "bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    path = write(result, out)
+    print(f"wrote {path}")
+    return 0
