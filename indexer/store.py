@@ -8,7 +8,7 @@ Layout of `<root>` (default `.policyqa/index` in the project):
     clauses.json                 clause records, verbatim text
     tokens.json                  BM25 tokens per clause
     sentences.json               [clause row, sentence index, passage] per dense vector
-    dense.faiss                  faiss IndexFlatIP over normalised sentence vectors
+    dense.faiss                  faiss index over normalised passage vectors (flat; sq8 when huge)
 A crash mid-build leaves `current` pointing at the previous complete build.
 """
 from __future__ import annotations
@@ -28,8 +28,8 @@ import numpy as np
 from corpus.manifest import Manifest
 from corpus.model import Clause, Document, ParsedDocument
 
-from .bm25 import VARIANT, BM25Index
-from .dense import DenseIndex, passages
+from .bm25 import VARIANT, make_bm25
+from .dense import DenseIndex, make_faiss_index, passages
 from .encoders import Encoder, make_encoder
 from .errors import EmptyCorpusError, IndexFormatError
 from .records import clause_from_json, clause_to_json, doc_from_json, document_from_json, document_to_json
@@ -71,7 +71,7 @@ class IndexData:
     clauses: tuple[Clause, ...]
     tokens: list[list[str]]
     sentences: list[tuple[int, int, str]]   # (clause row, sentence index, passage)
-    bm25: BM25Index
+    bm25: "BM25Index | SparseBM25"
     dense: DenseIndex
 
     @property
@@ -93,7 +93,7 @@ def build(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROO
     if not clauses:
         raise EmptyCorpusError("no loaded document has clauses; add one with `policyqa add`")
     tokens = [tokenize(index_text(c)) for c in clauses]
-    bm25 = BM25Index(tokens, k1=settings.k1, b=settings.b)  # validates before anything is written
+    bm25 = make_bm25(tokens, k1=settings.k1, b=settings.b)  # validates before anything is written
     sentences = [(row, i, s) for row, c in enumerate(clauses) for i, s in passages(index_text(c))]
     encoder = encoder or make_encoder(settings.encoder)
     vectors = encoder.encode_passages([s for _, _, s in sentences])
@@ -120,8 +120,8 @@ def build(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROO
     _write_json(tmp / "clauses.json", [clause_to_json(c) for c in clauses])
     _write_json(tmp / "tokens.json", tokens)
     _write_json(tmp / "sentences.json", [list(x) for x in sentences])
-    dense = faiss.IndexFlatIP(int(vectors.shape[1]))
-    dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    dense = make_faiss_index(vectors, settings.dense_index)
+    params["dense_index"] = type(dense).__name__
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     params["build_seconds"] = round(time.perf_counter() - t0, 3)
     _write_json(tmp / "params.json", params)   # written last: its presence marks a complete build
@@ -187,16 +187,14 @@ def load(root: Path | str = DEFAULT_ROOT) -> IndexData:
                                "rebuild with `policyqa index --rebuild`") from None
     if len(tokens) != len(clauses) or flat.ntotal != len(sentences):
         raise IndexFormatError(f"index at {d} is inconsistent; rebuild with `policyqa index --rebuild`")
-    vectors = flat.reconstruct_n(0, flat.ntotal) if flat.ntotal else np.zeros((0, flat.d), np.float32)
     s = Settings.from_dict(params["settings"])
     return IndexData(
         root=Path(root), params=params,
         documents=tuple(document_from_json(x, clauses) for x in docs["loaded"]),
         missing=tuple(doc_from_json(x) for x in docs["missing"]),
         clauses=clauses, tokens=tokens, sentences=sentences,
-        bm25=BM25Index(tokens, k1=s.k1, b=s.b),
-        dense=DenseIndex(vectors, np.array([r for r, _, _ in sentences], dtype=np.int64), len(clauses),
-                         index=flat))
+        bm25=make_bm25(tokens, k1=s.k1, b=s.b, impl=s.bm25_impl),
+        dense=DenseIndex(flat, np.array([r for r, _, _ in sentences], dtype=np.int64), len(clauses)))
 
 
 def ensure(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROOT,

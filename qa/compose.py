@@ -21,7 +21,7 @@ def cite_line(i: int, h: Hit) -> str:
 
 
 def pick_sentences(clause: Clause, row: int, qvec: np.ndarray, qtokens: list[str],
-                   vectors: np.ndarray, passage_rows: dict[int, list[tuple[int, int]]],
+                   vector_of, passage_rows: dict[int, list[tuple[int, int]]],
                    idf, limit: int = 2) -> list[str]:
     """The sentences of a clause that best answer the question, in text order.
 
@@ -36,7 +36,7 @@ def pick_sentences(clause: Clause, row: int, qvec: np.ndarray, qtokens: list[str
     total = sum(idf(t) for t in q_terms) or 1.0
     scores = np.full(len(sents), -np.inf)
     for vec_row, sent_idx in passage_rows.get(row, []):
-        cos = float(vectors[vec_row] @ qvec)
+        cos = float(vector_of(vec_row) @ qvec)
         scores[sent_idx] = max(scores[sent_idx], cos)
     for i, s in enumerate(sents):
         toks = set(tokenize(s))

@@ -220,7 +220,7 @@ class PolicyQA:
         chosen = [top] + [h for h in hits[1:3] if self._also_answers(top, h)]
         idf = self.data.bm25.idf
         quotes = [pick_sentences(h.clause, self.searcher.row_of[h.key], runs.qvec,
-                                 list(runs.tokens), self.data.dense.vectors,
+                                 list(runs.tokens), self.data.dense.vector,
                                  self._passage_rows, idf,
                                  limit=2 if len(chosen) == 1 else 1) for h in chosen]
         kind = "answer"

@@ -15,6 +15,13 @@ from .types import Hit
 METHODS = ("hybrid", "bm25", "dense")
 
 
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores (unordered beyond that); all when k >= len."""
+    if k >= len(scores):
+        return np.arange(len(scores))
+    return np.argpartition(-scores, k)[:k]
+
+
 class SearchError(ValueError):
     """A search call with arguments that cannot work; the message says how to fix it."""
 
@@ -37,21 +44,29 @@ class Searcher:
         self.settings = data.settings
         self.titles = {p.doc.id: p.doc.title for p in data.documents}
         self.row_of = {c.key: i for i, c in enumerate(data.clauses)}
+        self._keys = np.array([c.key for c in data.clauses], dtype=object)
+        # the preamble states the basis, not a measure: it is never a search result
+        # (questions about the document reach it through PolicyQA.pinned)
+        self._mask = np.array([c.no != 0 for c in data.clauses], dtype=bool)
 
     def runs(self, question: str, allowed: set[str] | None = None) -> Runs:
         tokens = query_tokens(question)
         qvec = self.encoder.encode_queries([question])[0]
+        return self.runs_for(question, tokens, qvec, allowed)
+
+    def runs_for(self, question: str, tokens: list[str], qvec: np.ndarray,
+                 allowed: set[str] | None = None) -> Runs:
+        """Both runs for an already tokenized and encoded query, each cut to the
+        `fusion_depth` best clauses (all of them on a small corpus)."""
+        depth = self.settings.fusion_depth
         bm = self.data.bm25.scores(tokens)
         best, best_row = self.data.dense.search(qvec, self.settings.dense_sentences)
-        keys = [c.key for c in self.data.clauses]
-        # the preamble states the basis, not a measure: it is never a search result
-        # (questions about the document reach it through PolicyQA.pinned)
-        measures = {c.key for c in self.data.clauses if c.no != 0}
-        allowed = measures if allowed is None else (set(allowed) & measures)
-        keep = allowed.__contains__
-        bm25_run = {k: float(s) for k, s in zip(keys, bm) if s > 0 and keep(k)}
-        dense_run = {k: float(s) for k, s in zip(keys, best) if np.isfinite(s) and keep(k)}
-        rows = {k: int(r) for k, r in zip(keys, best_row) if r >= 0 and keep(k)}
+        ok = self._mask if allowed is None else self._mask & np.isin(self._keys, list(allowed))
+        bm = np.where(ok & (bm > 0), bm, 0.0)
+        best = np.where(ok, best, -np.inf)
+        bm25_run = {self._keys[i]: float(bm[i]) for i in _top(bm, depth) if bm[i] > 0}
+        dense_run = {self._keys[i]: float(best[i]) for i in _top(best, depth) if np.isfinite(best[i])}
+        rows = {k: int(best_row[self.row_of[k]]) for k in dense_run}
         return Runs(question, tuple(tokens), qvec, bm25_run, dense_run, rows)
 
     def fuse(self, runs: Runs, method: str = "hybrid") -> list[tuple[str, float]]:

@@ -88,3 +88,18 @@ def test_sparse_implementation_matches_rank_bm25(qa):
         assert fast.scores(toks) == pytest.approx(ref.scores(toks), rel=1e-9, abs=1e-12)
     with pytest.raises(EmptyCorpusError):
         SparseBM25([])
+
+
+def test_sparse_helpers_match_and_auto_switch(qa):
+    from indexer.bm25 import SPARSE_ABOVE, SparseBM25, make_bm25
+    docs = qa.data.tokens
+    ref, fast = BM25Index(docs), SparseBM25(docs)
+    q = ["科技支行", "银行", "天气"]
+    for row in range(len(docs)):
+        assert fast.matched(q, row) == ref.matched(q, row)
+        assert fast.coverage(q, row) == pytest.approx(ref.coverage(q, row))
+    assert fast.idf("科技支行") == pytest.approx(ref.idf("科技支行"))
+    assert isinstance(make_bm25(docs), BM25Index)
+    assert isinstance(make_bm25([["a"]] * (SPARSE_ABOVE + 1)), SparseBM25)
+    with pytest.raises(ValueError, match="rank-bm25"):
+        make_bm25(docs, impl="lucene")

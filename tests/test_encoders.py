@@ -59,8 +59,21 @@ def test_sentence_split_and_windows():
 
 def test_dense_index_scores_clause_by_best_sentence():
     v = np.eye(3, dtype=np.float32)
-    di = DenseIndex(v, np.array([0, 0, 1]), n_docs=3)
+    di = DenseIndex.from_vectors(v, np.array([0, 0, 1]), n_docs=3)
     best, row = di.search(np.array([0, 1, 0], dtype=np.float32))
     assert best[0] == pytest.approx(1.0) and row[0] == 1
     assert best[1] == pytest.approx(0.0)
     assert best[2] == -np.inf and row[2] == -1
+
+
+def test_sq8_index_close_to_flat():
+    from indexer.dense import make_faiss_index
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2000, 32)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    flat, sq = make_faiss_index(x, "flat"), make_faiss_index(x, "sq8")
+    _, i_flat = flat.search(x[:20], 5)
+    _, i_sq = sq.search(x[:20], 5)
+    assert (i_flat[:, 0] == i_sq[:, 0]).all()        # each vector finds itself first
+    with pytest.raises(ValueError, match="flat or sq8"):
+        make_faiss_index(x, "hnsw")
