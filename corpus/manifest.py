@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .model import LEVELS, Document, ParsedDocument
-from .parser import parse_measures
+from .general import parse_document
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MANIFEST = DATA_DIR / "manifest.json"
@@ -25,7 +25,9 @@ def _doc_from_json(d: dict) -> Document:
         issuer=d.get("issuer") or "", date=d.get("date"), level=d["level"],
         number=d.get("number"), source=d.get("source"), url=d.get("url"),
         parser=d.get("parser") or "city-measures", aliases=tuple(d.get("aliases") or ()),
-        implements=tuple(d.get("implements") or ()))
+        implements=tuple(d.get("implements") or ()), effective=d.get("effective"),
+        repealed=d.get("repealed"), traditional=bool(d.get("traditional")),
+        sha256=d.get("sha256"), format=d.get("format"))
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Manifest:
     def source_path(self, doc: Document) -> Path:
         if not doc.source:
             raise CorpusError(f"{doc.id} is referenced but not loaded")
-        return self.data_dir / doc.source
+        return Path(doc.source) if Path(doc.source).is_absolute() else self.data_dir / doc.source
 
     def read(self, doc: Document) -> str:
         path = self.source_path(doc)
@@ -61,7 +63,7 @@ class Manifest:
                               "save it as UTF-8") from None
 
     def parse_all(self) -> tuple[ParsedDocument, ...]:
-        return tuple(parse_measures(self.read(d), d) for d in self.loaded)
+        return tuple(parse_document(self.read(d), d) for d in self.loaded)
 
     def fingerprint(self) -> str:
         """Hash of the manifest and every loaded source file."""

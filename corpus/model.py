@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 LEVELS = ("national", "region", "city")
-LEVEL_NAMES = {"national": "国家", "region": "自治区", "city": "市"}
+LEVEL_NAMES = {"national": "国家级", "region": "自治区级", "city": "市级"}
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,20 @@ class Document:
     parser: str = "city-measures"
     aliases: tuple[str, ...] = ()
     implements: tuple[str, ...] = ()
+    effective: str | None = None       # 施行日期
+    repealed: str | None = None        # 废止日期; repealed documents are left out by default
+    traditional: bool = False          # text in traditional characters (indexed as simplified)
+    sha256: str | None = None          # of the stored text, for user-added documents
+    format: str | None = None          # txt | docx | pdf | html
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_NAMES.get(self.level, self.level)
+
+    def is_repealed(self, today: str | None = None) -> bool:
+        import datetime
+        today = today or datetime.date.today().isoformat()
+        return bool(self.repealed) and self.repealed <= today
 
     @property
     def loaded(self) -> bool:
