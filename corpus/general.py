@@ -25,6 +25,7 @@ STYLES = [  # (name, clause pattern, part pattern)
     ("dun", rf"{_L}([一二三四五六七八九十]+)、", rf"{_L}第{_N}[章节部分][^\n]{{0,30}}$"),
     ("arabic", rf"{_L}(?:(\d{{1,3}})[.．、](?!\d)|[（(](\d{{1,3}})[）)])", rf"{_L}[一二三四五六七八九十]+、[^\n]{{0,40}}$"),
 ]
+_DATE_LINE = re.compile(r"^[ \t\u3000]*(?:[^\n。]{2,30}\n[ \t\u3000]*)?\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[ \t\u3000]*$", re.M)
 _SENT_END = re.compile(r"(?<=[。！？；!?;])")
 
 
@@ -66,7 +67,8 @@ def parse_general(raw: str, doc: Document) -> ParsedDocument:
     first = marks[0][0]
     marks += [(m.start(), "part", m) for m in re.finditer(ppat, raw, re.M)
               if not m.group(0).rstrip().endswith("。") and m.start() not in {p for p, _, _ in marks}]
-    trailer = TRAILER_RE.search(raw, max(p for p, _, _ in marks))
+    last = max(p for p, _, _ in marks)
+    trailer = TRAILER_RE.search(raw, last) or _DATE_LINE.search(raw, last)
     if trailer:
         marks.append((trailer.start(), "trailer", trailer))
     marks.sort(key=lambda t: t[0])

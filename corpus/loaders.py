@@ -107,8 +107,11 @@ def _html_text(data: bytes) -> tuple[str, str]:
     m = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
     title = re.sub(r"\s+", " ", m.group(1)).strip() if m else ""
     import trafilatura
-    text = trafilatura.extract(html, include_tables=True, include_comments=False,
-                               favor_recall=True) or ""
+    text = ""
+    for mode in ({"favor_precision": True}, {}, {"favor_recall": True}):   # strictest first
+        text = trafilatura.extract(html, include_tables=True, include_comments=False, **mode) or ""
+        if text.strip():
+            break
     if not text.strip():
         raise LoadError("found no main text in the page; save the page's text as .txt and add that")
     return text, title

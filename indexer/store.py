@@ -57,9 +57,33 @@ def fingerprint(manifest: Manifest, settings: Settings) -> str:
     return h.hexdigest()
 
 
-def index_text(c: Clause) -> str:
-    """What retrieval sees of a clause: its body without the units bracket."""
+def index_text(c: Clause, traditional: bool = False) -> str:
+    """What retrieval sees of a clause: its body without the units bracket, in simplified
+    characters (a traditional-character document is converted; its display text is not)."""
+    if traditional:
+        from corpus.loaders import to_simplified
+        return to_simplified(c.body)
     return c.body
+
+
+def embed_cached(encoder: Encoder, passages: list[str], cache: Path) -> tuple[np.ndarray, bool]:
+    """Passage vectors of one document, reused from `cache` when the same encoder has
+    embedded exactly these passages before. Returns (vectors, freshly embedded?)."""
+    key = hashlib.sha256((encoder.id + "\x00" + "\x00".join(passages)).encode()).hexdigest()
+    path = cache / f"{key}.npy"
+    if path.exists():
+        try:
+            vecs = np.load(path, allow_pickle=False)
+            if vecs.shape[0] == len(passages):
+                return vecs, False
+        except (OSError, ValueError):
+            pass
+    vecs = encoder.encode_passages(passages)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = cache / f"{key}.{os.getpid()}.tmp.npy"
+    np.save(tmp, vecs, allow_pickle=False)
+    os.replace(tmp, path)
+    return vecs, True
 
 
 @dataclass
@@ -92,11 +116,21 @@ def build(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROO
     clauses = tuple(c for p in parsed for c in p.all_clauses)
     if not clauses:
         raise EmptyCorpusError("no loaded document has clauses; add one with `policyqa add`")
-    tokens = [tokenize(index_text(c)) for c in clauses]
+    trad = {p.doc.id: p.doc.traditional for p in parsed}
+    texts = [index_text(c, trad.get(c.doc_id, False)) for c in clauses]
+    tokens = [tokenize(t) for t in texts]
     bm25 = make_bm25(tokens, k1=settings.k1, b=settings.b)  # validates before anything is written
-    sentences = [(row, i, s) for row, c in enumerate(clauses) for i, s in passages(index_text(c))]
+    sentences = [(row, i, s) for row, t in enumerate(texts) for i, s in passages(t)]
     encoder = encoder or make_encoder(settings.encoder)
-    vectors = encoder.encode_passages([s for _, _, s in sentences])
+    blocks, embedded = [], {}
+    for p in parsed:       # one cache entry per document: only changed documents are re-embedded
+        mine = [s for row, _, s in sentences if clauses[row].doc_id == p.doc.id]
+        vecs, fresh = embed_cached(encoder, mine, root / "embeddings")
+        blocks.append(vecs)
+        embedded[p.doc.id] = len(mine) if fresh else 0
+    order = {p.doc.id: i for i, p in enumerate(parsed)}
+    sentences.sort(key=lambda x: order[clauses[x[0]].doc_id])   # stable: already in doc order
+    vectors = np.concatenate(blocks) if blocks else np.zeros((0, 1), np.float32)
 
     root.mkdir(parents=True, exist_ok=True)
     _clean_partial(root)
@@ -112,6 +146,7 @@ def build(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROO
         "bm25_variant": bm25.variant,
         "fingerprint": fingerprint(manifest, settings),
         "counts": {"documents": len(parsed), "clauses": len(clauses), "sentences": len(sentences)},
+        "embedded": embedded,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     _write_json(tmp / "documents.json", {

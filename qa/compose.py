@@ -51,13 +51,22 @@ def pick_sentences(clause: Clause, row: int, qvec: np.ndarray, qtokens: list[str
     return [sents[i] for i in sorted(chosen)]
 
 
-def compose(hits: list[Hit], quotes: list[list[str]]) -> str:
-    """Answer text: per cited clause a lead-in, its quoted sentences and the marker."""
+def _date_cn(date: str | None) -> str:
+    if not date:
+        return ""
+    y, m, d = (int(x) for x in date.split("-"))
+    return f"（{y}年{m}月{d}日发布）"
+
+
+def compose(hits: list[Hit], quotes: list[list[str]], docs: dict | None = None) -> str:
+    """Answer text: per cited clause a lead-in with the document and its date, the quoted
+    sentences and the marker; then the responsible units."""
     lines = []
     for i, (h, qs) in enumerate(zip(hits, quotes), start=1):
         c = h.clause
         quoted = "".join(qs)
-        lines.append(f"根据{h.doc_title and '《' + h.doc_title + '》'}{c.label}{c.heading.rstrip('。')}：“{quoted}”【{i}】")
+        lines.append(f"根据《{h.doc_title}》{_date_cn(h.doc_date)}{c.label}{c.heading.rstrip('。')}："
+                     f"“{quoted}”【{i}】")
     body = "\n".join(lines)
-    units = "；".join(f"{h.clause.label}{units_line(h.clause)}" for h in hits)
-    return f"{body}\n（{units}）"
+    units = "；".join(f"{h.clause.label}{units_line(h.clause)}" for h in hits if h.clause.units)
+    return f"{body}\n（{units}）" if units else body

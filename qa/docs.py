@@ -8,9 +8,10 @@ def docs_table(qa) -> list[dict]:
         d = p.doc
         rows.append({"id": d.id, "title": d.title, "level": d.level, "issuer": d.issuer,
                      "date": d.date, "number": d.number, "loaded": True,
-                     "clauses": len(p.clauses), "implements": list(d.implements)})
+                     "clauses": len(p.clauses), "implements": list(d.implements),
+                     "effective": d.effective, "repealed": d.repealed, "format": d.format})
     for d in qa.missing:
         rows.append({"id": d.id, "title": d.title, "level": d.level, "issuer": d.issuer,
                      "date": d.date, "number": d.number, "loaded": False, "clauses": 0,
-                     "implements": list(d.implements), "url": d.url})
+                     "implements": list(d.implements), "url": d.url, "repealed": d.repealed})
     return rows

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpus.manifest import Manifest, load_builtin
+from corpus.library import effective_manifest
+from corpus.manifest import Manifest
 from corpus.model import Clause, Document, ParsedDocument
 from corpus.numerals import label_for
 from indexer import store
@@ -13,6 +14,8 @@ from indexer.settings import Settings
 from . import departments as dept
 from .compose import compose, pick_sentences, units_line
 from .evidence import load_model, measure
+from .filters import Filters, allowed_keys
+from .trace import trace
 from .meta import answer_meta, meta_intent, mentioned_missing, not_loaded_text
 from .refs import find_reference
 from .search import Searcher, SearchError
@@ -43,7 +46,7 @@ class PolicyQA:
              encoder: Encoder | None = None) -> "PolicyQA":
         """Load the index at `root`, building it first if missing or stale."""
         settings = settings or Settings.from_env()
-        manifest = manifest or load_builtin()
+        manifest = manifest or effective_manifest()
         root = Path(root) if root else store.DEFAULT_ROOT
         enc = encoder or make_encoder(settings.encoder)
         data, _ = store.ensure(manifest, settings, root, rebuild=rebuild, encoder=enc)
@@ -66,8 +69,10 @@ class PolicyQA:
         return self.data.documents[0]
 
     def hit_for(self, clause: Clause, score: float = 1.0) -> Hit:
-        title = self.docs[clause.doc_id].title if clause.doc_id in self.docs else clause.doc_id
-        return Hit(clause=clause, doc_title=title, score=score)
+        d = self.docs.get(clause.doc_id)
+        return Hit(clause=clause, doc_title=d.title if d else clause.doc_id, score=score,
+                   doc_short=d.short if d else "", doc_level=d.level if d else "",
+                   doc_date=d.date if d else None)
 
     def matched_terms(self, question: str) -> list[str]:
         """The question's terms (with synonyms) that occur in the corpus, for highlighting."""
@@ -77,18 +82,20 @@ class PolicyQA:
                 if t in self.vocab and (idf(t) >= 1.0 or len(t) >= 4)]
 
     # ---- search ----------------------------------------------------------------------
-    def search(self, question: str, top_k: int = 5, method: str = "auto") -> list[Hit]:
+    def search(self, question: str, top_k: int = 5, method: str = "auto",
+               filters: Filters | None = None) -> list[Hit]:
         """Ranked clauses. `auto` (default) is the hybrid ranking with the clauses a question
         names directly — a clause number, a unit's clauses, the preamble for questions about
         the document — moved to the front; `hybrid`, `bm25`, `dense` are the raw rankings."""
         _check(question)
-        if method != "auto":
-            return self.searcher.search(question, top_k=top_k, method=method)
         if top_k < 1:
             raise SearchError(f"top-k must be at least 1 (got {top_k})")
-        runs = self.searcher.runs(question)
+        allowed = allowed_keys(self, filters)
+        runs = self.searcher.runs(question, allowed)
+        if method != "auto":
+            return self.searcher.hits(runs, method, top_k)
         hits = self.searcher.hits(runs, "hybrid", top_k=len(self.clauses))
-        pinned = self.pinned(question)
+        pinned = [k for k in self.pinned(question) if allowed is None or k in allowed]
         if pinned:
             by_key = {h.key: h for h in hits}
             rows = {c.key: c for c in self.clauses}
@@ -113,7 +120,19 @@ class PolicyQA:
         return []
 
     # ---- lookup ----------------------------------------------------------------------
-    def lookup(self, ref: str) -> Answer:
+    def parents_text(self, key: str) -> str:
+        """上级依据 of a clause: traced parent clauses, and parents that are not loaded."""
+        t = trace(self, key)
+        if not t.links and not t.missing:
+            return ""
+        lines = [f"- {x.parent.short}{x.clause.label}{x.clause.heading}（相似度{x.score:.2f}）"
+                 for x in t.links[:3]]
+        if t.missing:
+            names = "、".join(f"《{d.title}》" for d in t.missing)
+            lines.append(f"- 未加载：{names}，无法追溯（policyqa add 添加后可查）")
+        return "\n".join(lines)
+
+    def lookup(self, ref: str, doc_id: str | None = None) -> Answer:
         _check(ref)
         no = find_reference(ref)
         if no is None and ref.strip().isdigit():
@@ -121,10 +140,12 @@ class PolicyQA:
         if no is None:
             raise SearchError(f"cannot read a clause number in {ref!r}; write it like "
                               "（十七）, 第17条, 第十七条 or 措施十七")
-        return self._lookup_answer(ref, no)
+        return self._lookup_answer(ref, no, doc_id)
 
-    def _lookup_answer(self, question: str, no: int) -> Answer:
-        doc = self.primary()
+    def _lookup_answer(self, question: str, no: int, doc_id: str | None = None) -> Answer:
+        doc = next((p for p in self.documents if p.doc.id == doc_id), None) if doc_id else self.primary()
+        if doc is None:
+            raise SearchError(f"--doc {doc_id} is not a loaded document; `policyqa docs` lists them")
         clause = doc.clause(no)
         if clause is None:
             last = len(doc.clauses)
@@ -137,14 +158,15 @@ class PolicyQA:
         return Answer(question, "lookup", text, (hit,))
 
     # ---- ask -------------------------------------------------------------------------
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, filters: Filters | None = None) -> Answer:
         _check(question)
+        allowed = allowed_keys(self, filters)
         no = find_reference(question)
         if no is not None:
-            return self._lookup_answer(question, no)
+            return self._lookup_answer(question, no, filters.docs[0] if filters and filters.docs else None)
         missing = mentioned_missing(question, self.missing)
         if missing:
-            hits = self.searcher.search(question, top_k=3)
+            hits = self.searcher.hits(self.searcher.runs(question, allowed), "hybrid", 3)
             text = not_loaded_text(missing)
             if hits:
                 text += "\n柳州措施中最相关的条款：\n" + "\n".join(
@@ -153,17 +175,18 @@ class PolicyQA:
                           evidence={"not_loaded": [d.id for d in missing]})
         uq = dept.parse_unit_query(question, self.catalog)
         if uq:
-            return self._unit_answer(question, uq)
+            return self._unit_answer(question, uq, allowed)
         intent = meta_intent(question)
         if intent:
             doc = self.primary()
             cite = (self.hit_for(doc.preamble),) if doc.preamble else ()
             return Answer(question, "meta", answer_meta(intent, doc, self.docs) +
                           ("【1】" if cite else ""), cite, evidence={"intent": intent})
-        return self._retrieval_answer(question)
+        return self._retrieval_answer(question, allowed)
 
-    def _unit_answer(self, question: str, uq: dept.UnitQuery) -> Answer:
-        found = dept.clauses_for(uq, self.clauses)
+    def _unit_answer(self, question: str, uq: dept.UnitQuery, allowed=None) -> Answer:
+        found = dept.clauses_for(uq, tuple(c for c in self.clauses
+                                           if allowed is None or c.key in allowed))
         role = {"lead": "牵头", "partner": "配合", "any": "牵头或配合"}[uq.role]
         cited: list[Clause] = []
         lines = []
@@ -194,17 +217,17 @@ class PolicyQA:
             return "meta"
         return "retrieval"
 
-    def evidence(self, question: str):
+    def evidence(self, question: str, allowed: set[str] | None = None):
         """(runs, top hits, Evidence) for a question on the retrieval path."""
-        runs = self.searcher.runs(question)
+        runs = self.searcher.runs(question, allowed)
         hits = self.searcher.hits(runs, "hybrid", top_k=5)
         ev = measure(question, max(runs.dense.values(), default=0.0),
                      hits[0].coverage if hits else 0.0, max(runs.bm25.values(), default=0.0),
                      self.vocab, self.corpus_text)
         return runs, hits, ev
 
-    def _retrieval_answer(self, question: str) -> Answer:
-        runs, hits, ev = self.evidence(question)
+    def _retrieval_answer(self, question: str, allowed: set[str] | None = None) -> Answer:
+        runs, hits, ev = self.evidence(question, allowed)
         if not hits:
             return Answer(question, "refusal", REFUSAL)
         top = hits[0]
@@ -224,7 +247,10 @@ class PolicyQA:
                                  self._passage_rows, idf,
                                  limit=2 if len(chosen) == 1 else 1) for h in chosen]
         kind = "answer"
-        text = compose(chosen, quotes)
+        text = compose(chosen, quotes, self.docs)
+        parents = self.parents_text(top.key)
+        if parents:
+            text += "\n上级依据：\n" + parents
         if dept.asks_who(question):
             kind = "department"
             text = f"该事项由{'、'.join(top.clause.lead_units) or '（未写明）'}牵头。\n" + text

@@ -42,7 +42,7 @@ class Searcher:
         self.data = data
         self.encoder = encoder
         self.settings = data.settings
-        self.titles = {p.doc.id: p.doc.title for p in data.documents}
+        self.doc_of = {p.doc.id: p.doc for p in data.documents}
         self.row_of = {c.key: i for i, c in enumerate(data.clauses)}
         self._keys = np.array([c.key for c in data.clauses], dtype=object)
         # the preamble states the basis, not a measure: it is never a search result
@@ -90,8 +90,11 @@ class Searcher:
         for key, score in self.fuse(runs, method)[:top_k]:
             row = self.row_of[key]
             c = self.data.clauses[row]
+            d = self.doc_of.get(c.doc_id)
             out.append(Hit(
-                clause=c, doc_title=self.titles.get(c.doc_id, c.doc_id), score=score,
+                clause=c, doc_title=d.title if d else c.doc_id, score=score,
+                doc_short=d.short if d else "", doc_level=d.level if d else "",
+                doc_date=d.date if d else None,
                 bm25_rank=bm_rank.get(key), dense_rank=dn_rank.get(key),
                 bm25_score=runs.bm25.get(key, 0.0), dense_score=runs.dense.get(key, 0.0),
                 matched=tuple(self.data.bm25.matched(list(runs.tokens), row)),

@@ -19,6 +19,14 @@ class Hit:
     dense_score: float = 0.0           # best sentence cosine
     matched: tuple[str, ...] = ()      # query terms found in the clause
     coverage: float = 0.0              # IDF-weighted share of query terms in the clause
+    doc_short: str = ""                # 柳州措施
+    doc_level: str = ""                # national | region | city
+    doc_date: str | None = None        # 发布日期 of the document
+
+    @property
+    def citation(self) -> str:
+        """Document short name + label: 柳州措施（五）."""
+        return f"{self.doc_short or self.doc_title}{self.clause.label}"
 
     @property
     def key(self) -> str:
@@ -35,6 +43,7 @@ class Hit:
             "clause_no": c.no, "label": c.label, "heading": c.heading, "text": c.text,
             "lead_units": list(c.lead_units), "partner_units": list(c.partner_units),
             "score": round(float(self.score), 6), "ranks": self.ranks,
+            "citation": self.citation, "doc_level": self.doc_level, "doc_date": self.doc_date,
         }
 
 

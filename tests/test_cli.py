@@ -20,7 +20,9 @@ def test_search_json_fields(run):
     hits = json.loads(out)
     assert len(hits) == 2
     assert set(hits[0]) == {"key", "doc_id", "doc_title", "clause_no", "label", "heading", "text",
-                            "lead_units", "partner_units", "score", "ranks"}
+                            "lead_units", "partner_units", "score", "ranks",
+                            "citation", "doc_level", "doc_date"}
+    assert hits[0]["citation"] == "柳州措施（十七）" and hits[0]["doc_date"] == "2021-12-29"
     assert hits[0]["key"] == "liuzhou-2021:17" and hits[0]["clause_no"] == 17
     assert set(hits[0]["ranks"]) == {"bm25", "dense"}
 

@@ -11,13 +11,14 @@ import time
 from pathlib import Path
 
 from corpus.errors import CorpusError
-from corpus.manifest import load_builtin
+from corpus.library import effective_manifest
+from corpus.loaders import LoadError
 from indexer import store
 from indexer.encoders import EncoderError
 from indexer.errors import IndexError_
 from indexer.settings import Settings
 
-EXPECTED = (CorpusError, IndexError_, EncoderError, ValueError, OSError)
+EXPECTED = (CorpusError, LoadError, IndexError_, EncoderError, ValueError, OSError)
 
 
 def _print_json(obj) -> None:
@@ -50,7 +51,7 @@ def _settings(args) -> Settings:
 def _open(args):
     from qa import PolicyQA
     settings = _settings(args)
-    manifest = load_builtin()
+    manifest = effective_manifest()
     root = Path(args.index_dir)
     if not store.is_fresh(manifest, settings, root):
         print("policyqa: building the index (first run or corpus changed)…", file=sys.stderr)
@@ -59,7 +60,7 @@ def _open(args):
 
 def cmd_index(args) -> int:
     settings = _settings(args)
-    manifest = load_builtin()
+    manifest = effective_manifest()
     root = Path(args.index_dir)
     if not args.rebuild and store.is_fresh(manifest, settings, root):
         p = store.read_params(root)
@@ -83,11 +84,18 @@ def _hit_line(i: int, h) -> str:
             f"dense={fmt(r['dense'])}\n   牵头单位：{'、'.join(c.lead_units) or '未写明'}")
 
 
+def _filters(args):
+    from qa.filters import Filters
+    return Filters(docs=tuple(args.doc or ()), levels=tuple(args.level or ()), dept=args.dept,
+                   include_repealed=args.include_repealed)
+
+
 def cmd_search(args) -> int:
     qa = _open(args)
     questions = _questions(args)
+    filters = _filters(args)
     for q in questions:
-        hits = qa.search(q, top_k=args.top_k, method=args.method)
+        hits = qa.search(q, top_k=args.top_k, method=args.method, filters=filters)
         if args.batch is not None:
             _print_json({"question": q, "hits": [h.to_json() for h in hits]})
         elif args.json:
@@ -111,8 +119,9 @@ def render_answer(a) -> str:
 
 def cmd_ask(args) -> int:
     qa = _open(args)
+    filters = _filters(args)
     for q in _questions(args):
-        a = qa.ask(q)
+        a = qa.ask(q, filters=filters)
         if args.batch is not None:
             _print_json({"question": q, **a.to_json()})
         elif args.json:
@@ -124,7 +133,7 @@ def cmd_ask(args) -> int:
 
 def cmd_lookup(args) -> int:
     qa = _open(args)
-    a = qa.lookup(args.ref)
+    a = qa.lookup(args.ref, doc_id=args.doc)
     if args.json:
         _print_json(a.to_json())
     else:
@@ -145,10 +154,68 @@ def cmd_docs(args) -> int:
     rows = docs_table(qa)
     if args.json:
         _print_json(rows)
-    else:
-        for r in rows:
-            state = f"已加载，{r['clauses']}条" if r["loaded"] else "未加载"
-            print(f"{r['id']:<20} {r['level']:<8} {r['date'] or '-':<10} {state:<10} {r['title']}")
+        return 0
+    for r in rows:
+        state = f"已加载，{r['clauses']}条" if r["loaded"] else "未加载"
+        if r.get("repealed"):
+            state += f"，{r['repealed']}废止"
+        print(f"{r['id']:<20} {r['level']:<8} {r['date'] or '-':<10} {state:<10} {r['title']}")
+        if r["implements"]:
+            print(f"{'':<20} 实施：{'、'.join(r['implements'])}")
+    missing = [r for r in rows if not r["loaded"]]
+    if missing:
+        print(f"\n{len(missing)} 个被引用的文件未加载；用 policyqa add 文件或网址 --id ID 添加。")
+    return 0
+
+
+def _reindex(args, what: str) -> None:
+    settings = _settings(args)
+    t = time.perf_counter()
+    final = store.build(effective_manifest(), settings, Path(args.index_dir))
+    p = store.read_params(Path(args.index_dir))
+    fresh = {k: v for k, v in p["embedded"].items() if v}
+    print(f"{what}; index rebuilt in {time.perf_counter() - t:.1f}s "
+          f"({p['counts']['clauses']} clauses; re-embedded: "
+          f"{', '.join(f'{k} {v} passages' for k, v in fresh.items()) or 'nothing'})")
+
+
+def cmd_add(args) -> int:
+    from corpus.library import add
+    r = add(args.source, doc_id=args.id, title=args.title, level=args.level, issuer=args.issuer,
+            date=args.date, number=args.number, implements=args.implements,
+            effective=args.effective, repealed=args.repealed)
+    if r.status == "unchanged":
+        print(f"{r.doc.id}: same content as the loaded version; nothing to do")
+        return 0
+    filled = "（补全了被引用的文件）" if r.filled else ""
+    _reindex(args, f"{r.status} {r.doc.id}《{r.doc.title}》: {r.clauses} clauses{filled}")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from corpus.library import remove
+    d = remove(args.id)
+    _reindex(args, f"removed {d.id}《{d.title}》")
+    return 0
+
+
+def cmd_trace(args) -> int:
+    from qa.trace import trace
+    qa = _open(args)
+    t = trace(qa, args.key, top=args.top)
+    rows = [{"parent": x.parent.id, "key": x.clause.key, "citation": f"{x.parent.short}{x.clause.label}",
+             "heading": x.clause.heading, "score": round(x.score, 4), "dense": round(x.dense, 4),
+             "lexical": round(x.lexical, 4)} for x in t.links]
+    if args.json:
+        _print_json({"key": t.clause.key, "links": rows, "missing": [d.id for d in t.missing]})
+        return 0
+    print(f"{qa.docs[t.clause.doc_id].short}{t.clause.label}{t.clause.heading}")
+    for r in rows:
+        print(f"  ↑ {r['citation']}{r['heading']}  score={r['score']:.2f} (dense {r['dense']:.3f}, lexical {r['lexical']:.2f})")
+    if not rows and not t.missing:
+        print("  （没有相似度达到阈值的上级条款）")
+    for d in t.missing:
+        print(f"  ↑ 《{d.title}》未加载：policyqa add 文件或网址 --id {d.id}")
     return 0
 
 
@@ -160,6 +227,13 @@ def cmd_eval(args) -> int:
 def cmd_bench(args) -> int:
     from eval.bench import main as bench_main
     return bench_main(args)
+
+
+def _filter_args(s) -> None:
+    s.add_argument("--doc", action="append", help="only this document (repeatable)")
+    s.add_argument("--level", action="append", choices=("national", "region", "city"))
+    s.add_argument("--dept", help="only clauses this unit leads or partners in")
+    s.add_argument("--include-repealed", action="store_true", help="also search repealed documents")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("question", nargs="?")
         s.add_argument("--json", action="store_true", help="JSON output")
         s.add_argument("--batch", metavar="FILE", help="one question per line (- = stdin); JSON lines out")
+        _filter_args(s)
         if name == "search":
             s.add_argument("--top-k", type=int, default=5)
             s.add_argument("--method", choices=("auto", "hybrid", "bm25", "dense"), default="auto",
@@ -188,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("lookup", help="a clause verbatim: （十七）, 第17条, 措施十七 …")
     s.add_argument("ref")
+    s.add_argument("--doc", default=None, help="document id (default: the city measures)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_lookup)
 
@@ -199,6 +275,29 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("docs", help="documents: loaded, and referenced but not loaded")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_docs)
+
+    s = sub.add_parser("add", help="add a document: a .txt/.docx/.pdf/.html file or a URL")
+    s.add_argument("source")
+    s.add_argument("--id")
+    s.add_argument("--title")
+    s.add_argument("--level", choices=("national", "region", "city"))
+    s.add_argument("--issuer")
+    s.add_argument("--date", help="发布日期 YYYY-MM-DD")
+    s.add_argument("--number", help="文号, e.g. 国发〔2020〕7号")
+    s.add_argument("--implements", nargs="*", help="ids of the documents it implements")
+    s.add_argument("--effective", help="施行日期 YYYY-MM-DD")
+    s.add_argument("--repealed", help="废止日期 YYYY-MM-DD")
+    s.set_defaults(func=cmd_add)
+
+    s = sub.add_parser("remove", help="remove an added document and all its clauses")
+    s.add_argument("id")
+    s.set_defaults(func=cmd_remove)
+
+    s = sub.add_parser("trace", help="the parent-document clauses a clause implements")
+    s.add_argument("key", help="clause key, e.g. liuzhou-2021:2")
+    s.add_argument("--top", type=int, default=3)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_trace)
 
     s = sub.add_parser("eval", help="run the evaluation; writes eval/report.md and plots")
     s.add_argument("--questions", default=None, help="question set (default eval/questions.jsonl)")

@@ -85,11 +85,15 @@ def clause_panel(qa: PolicyQA, answer: Answer, turn: int) -> str:
         quotes = [q for n, q in answer.quotes if n == i]
         units = (f"牵头单位：{html.escape('、'.join(c.lead_units) or '未写明')}"
                  + (f"<br>配合单位：{html.escape('、'.join(c.partner_units))}" if c.partner_units else ""))
+        parents = qa.parents_text(c.key)
+        up = (f'<div class="pqa-units">上级依据：<br>{html.escape(parents).replace(chr(10), "<br>")}</div>'
+              if parents else "")
+        date = f"（{h.doc_date}）" if h.doc_date else ""
         blocks.append(
             f'<div class="pqa-clause" id="pqa-{turn}-{i}"><h4>【{i}】《{html.escape(h.doc_title)}》'
-            f'{html.escape(c.label)}{html.escape(c.heading)}</h4>'
+            f'{date}{html.escape(c.label)}{html.escape(c.heading)}</h4>'
             f'<div>{highlight(c.text, terms, quotes)}</div>'
-            f'<div class="pqa-units">{units}</div></div>')
+            f'<div class="pqa-units">{units}</div>{up}</div>')
     title = "引用条款" if answer.answered else "最接近的条款（未直接回答）"
     return f"<h3>{title}</h3>" + "".join(blocks)
 
@@ -138,8 +142,9 @@ def respond(qa: PolicyQA, message: str, history: list[dict] | None):
 
 def build_app(qa: PolicyQA) -> gr.Blocks:
     with gr.Blocks(title="高新区政策问答助手") as app:
-        gr.Markdown("## 高新区政策问答助手\n根据《柳州市关于促进高新技术产业开发区高质量发展的若干措施》"
-                    "回答问题，每条回答都引用原文条款。点击【1】查看右侧条款全文。")
+        titles = "、".join(f"《{p.doc.title}》" for p in qa.documents)
+        gr.Markdown(f"## 高新区政策问答助手\n根据{titles}回答问题，每条回答都引用原文条款。"
+                    "点击【1】查看右侧条款全文。")
         with gr.Tab("问答"):
             with gr.Row():
                 with gr.Column(scale=3):

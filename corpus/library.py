@@ -1,0 +1,206 @@
+"""The user's documents: `policyqa add / remove`, stored beside the index.
+
+Layout of `<home>/documents/` (home: env POLICYQA_HOME, default `.policyqa` in the project):
+  manifest.json          entries for the documents the user added (same schema as the built-in)
+  <id>/original.<ext>    the bytes as given (file or page)
+  <id>/text.txt          the extracted text, UTF-8, characters as published
+The effective manifest is the built-in one with these entries added, or filling a built-in entry
+that references the same document (by 文号 or title). Writes go to temp files then rename.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from .errors import CorpusError
+from .general import parse_document
+from .loaders import Loaded, is_traditional, load
+from .manifest import Manifest, _doc_from_json, load_builtin
+from .model import LEVELS, Document
+from .parser import iso_date
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NUMBER_RE = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
+
+
+def home() -> Path:
+    return Path(os.environ.get("POLICYQA_HOME", PROJECT_ROOT / ".policyqa"))
+
+
+def _docs_dir(h: Path) -> Path:
+    return h / "documents"
+
+
+def _read_user(h: Path) -> list[dict]:
+    path = _docs_dir(h) / "manifest.json"
+    if not path.exists():
+        return []
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("documents", [])
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"{path} is damaged ({exc}); restore it or remove it to start over") from None
+
+
+def _write_user(h: Path, entries: list[dict]) -> None:
+    d = _docs_dir(h)
+    d.mkdir(parents=True, exist_ok=True)
+    tmp = d / "manifest.json.tmp"
+    tmp.write_text(json.dumps({"documents": entries}, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, d / "manifest.json")
+
+
+def effective_manifest(h: Path | None = None, base: Manifest | None = None) -> Manifest:
+    """Built-in documents plus the user's, user entries filling the references they match."""
+    h = h or home()
+    base = base or load_builtin()
+    docs = {d.id: d for d in base.documents}
+    order = [d.id for d in base.documents]
+    for entry in _read_user(h):
+        doc = _doc_from_json(entry)
+        if doc.id not in docs:
+            order.append(doc.id)
+        docs[doc.id] = doc
+    return Manifest(documents=tuple(docs[i] for i in order), data_dir=base.data_dir)
+
+
+def _plain(s: str) -> str:
+    return re.sub(r"[《》“”\"'（）()〔〕\[\]［］\s－—-]", "", s or "")
+
+
+def normalise_number(s: str) -> str:
+    m = NUMBER_RE.search(s or "")
+    return f"{s[: m.start(1)].rstrip('〔[［(（ ').strip()}〔{m.group(1)}〕{m.group(2)}号" if m else (s or "")
+
+
+def infer_metadata(text: str, title_hint: str = "") -> dict:
+    """Title, date and 文号 read from the text where it can."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    title = ""
+    for ln in lines[:6]:
+        if NUMBER_RE.fullmatch(ln) or iso_date(ln) and len(ln) < 20:
+            continue
+        if len(ln) <= 80 and not ln.endswith(("。", "：", ":")):
+            title = ln
+            break
+    title = title or title_hint.split("_")[0].split("|")[0].strip()
+    # a 文号 stands on a line of its own near the top; one inside a sentence is a citation
+    own = next((ln for ln in lines[:15] if NUMBER_RE.fullmatch(ln.strip(" 　"))), None)
+    number = normalise_number(own) if own else None
+    head = "\n".join(lines[:12]) + "\n" + "\n".join(lines[-8:])
+    return {"title": title, "number": number, "date": iso_date(head)}
+
+
+def guess_level(title: str, issuer: str) -> str:
+    s = (issuer or "") + (title or "")
+    if "国务院" in s or "国家" in (issuer or ""):
+        return "national"
+    if "广西" in s or "自治区" in s:
+        return "region"
+    return "city"
+
+
+def match_reference(manifest: Manifest, title: str, number: str | None) -> Document | None:
+    """A referenced-but-missing entry this document is (by 文号, else title/alias)."""
+    for d in manifest.documents:
+        names = [d.title, *d.aliases]
+        if number and d.number and normalise_number(d.number) == normalise_number(number):
+            return d
+        t = _plain(title)
+        if t and any(_plain(n) == t or (len(_plain(n)) >= 12 and _plain(n) in t) for n in names):
+            return d
+    return None
+
+
+@dataclass(frozen=True)
+class AddResult:
+    doc: Document
+    status: str                  # added | replaced | unchanged
+    filled: bool                 # it filled a referenced entry of the manifest
+    clauses: int
+
+
+def add(source: str, h: Path | None = None, *, doc_id: str | None = None, title: str | None = None,
+        level: str | None = None, issuer: str | None = None, date: str | None = None,
+        number: str | None = None, implements: list[str] | None = None,
+        effective: str | None = None, repealed: str | None = None,
+        loaded: Loaded | None = None) -> AddResult:
+    h = h or home()
+    if level and level not in LEVELS:
+        raise CorpusError(f"--level must be one of {', '.join(LEVELS)}")
+    for name, value in (("--date", date), ("--effective", effective), ("--repealed", repealed)):
+        if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise CorpusError(f"{name} must look like 2021-08-04 (got {value!r})")
+    loaded = loaded or load(source)
+    text = loaded.text
+    meta = infer_metadata(text, loaded.title_hint)
+    manifest = effective_manifest(h)
+    number = normalise_number(number) if number else meta["number"]
+    title = title or meta["title"]
+    ref = match_reference(manifest, title, number)
+    if doc_id and ref and ref.id != doc_id and ref.loaded:
+        ref = None
+    target_id = doc_id or (ref.id if ref else None)
+    if not target_id:
+        raise CorpusError("cannot tell which document this is; give it an id with --id "
+                          "(and --title/--level if the text does not show them)")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", target_id):
+        raise CorpusError(f"id {target_id!r}: use letters, digits, '.', '_' or '-' (e.g. gx-2021)")
+    base_doc = manifest.get(target_id)
+    if base_doc and base_doc.loaded and not base_doc.sha256:
+        raise CorpusError(f"{target_id} is a built-in document; it cannot be replaced")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if base_doc and base_doc.sha256 == digest:
+        return AddResult(base_doc, "unchanged", bool(ref), -1)
+    folder = _docs_dir(h) / target_id
+    base = base_doc or Document(id=target_id, title=title or target_id, short=title or target_id,
+                                issuer="", date=None, level="city")
+    doc = replace(
+        base, title=title or base.title, short=base.short if base_doc else (title or target_id),
+        issuer=issuer or base.issuer, date=date or meta["date"] or base.date,
+        level=level or (base.level if base_doc else guess_level(title, issuer or "")),
+        number=number or base.number, parser="general",
+        implements=tuple(implements) if implements is not None else base.implements,
+        effective=effective or base.effective, repealed=repealed or base.repealed,
+        traditional=is_traditional(text), sha256=digest, format=loaded.format,
+        source=str((folder / "text.txt").resolve()))
+    parsed = parse_document(text, doc)       # fails before anything is written
+    staging = _docs_dir(h) / f".{target_id}.new"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    (staging / "text.txt").write_text(text, encoding="utf-8")
+    (staging / f"original.{loaded.format}").write_bytes(loaded.data or text.encode("utf-8"))
+    old = _docs_dir(h) / f".{target_id}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    entries = [e for e in _read_user(h) if e["id"] != target_id] + [_entry(doc)]
+    _write_user(h, entries)
+    shutil.rmtree(old, ignore_errors=True)
+    return AddResult(doc, "replaced" if base_doc and base_doc.sha256 else "added", bool(ref),
+                     len(parsed.clauses))
+
+
+def _entry(doc: Document) -> dict:
+    d = asdict(doc)
+    d["aliases"], d["implements"] = list(doc.aliases), list(doc.implements)
+    return d
+
+
+def remove(doc_id: str, h: Path | None = None) -> Document:
+    """Remove a user-added document; a built-in reference returns to 'not loaded'."""
+    h = h or home()
+    entries = _read_user(h)
+    if not any(e["id"] == doc_id for e in entries):
+        if load_builtin().get(doc_id):
+            raise CorpusError(f"{doc_id} is built in and cannot be removed")
+        raise CorpusError(f"no added document {doc_id!r}; `policyqa docs` lists them")
+    gone = next(_doc_from_json(e) for e in entries if e["id"] == doc_id)
+    _write_user(h, [e for e in entries if e["id"] != doc_id])
+    shutil.rmtree(_docs_dir(h) / doc_id, ignore_errors=True)
+    return gone
