@@ -33,3 +33,16 @@ def index_root(tmp_path_factory, manifest, encoder):
 def qa(index_root, manifest, encoder):
     from qa import PolicyQA
     return PolicyQA.open(index_root, manifest=manifest, settings=Settings(), encoder=encoder)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_home(tmp_path_factory):
+    """No test reads or writes the developer's own .policyqa documents."""
+    import os
+    old = os.environ.get("POLICYQA_HOME")
+    os.environ["POLICYQA_HOME"] = str(tmp_path_factory.mktemp("policyqa-home"))
+    yield
+    if old is None:
+        os.environ.pop("POLICYQA_HOME", None)
+    else:
+        os.environ["POLICYQA_HOME"] = old
