@@ -16,7 +16,7 @@ from .compose import compose, pick_sentences, units_line
 from .evidence import load_model, measure
 from .filters import Filters, allowed_keys
 from .trace import trace
-from .meta import answer_meta, meta_intent, mentioned_missing, not_loaded_text
+from .meta import answer_meta, meta_intent, mentioned, mentioned_missing, not_loaded_text
 from .refs import find_reference
 from .search import Searcher, SearchError
 from .types import Answer, Hit
@@ -90,7 +90,7 @@ class PolicyQA:
         _check(question)
         if top_k < 1:
             raise SearchError(f"top-k must be at least 1 (got {top_k})")
-        allowed = allowed_keys(self, filters)
+        allowed = self._scope(question, filters) if method == "auto" else allowed_keys(self, filters)
         runs = self.searcher.runs(question, allowed)
         if method != "auto":
             return self.searcher.hits(runs, method, top_k)
@@ -120,6 +120,18 @@ class PolicyQA:
         return []
 
     # ---- lookup ----------------------------------------------------------------------
+    def _scope(self, question: str, filters: Filters | None) -> set[str] | None:
+        """The filters' clauses, narrowed to the loaded documents the question names
+        (广西措施里… → that document) unless --doc was given."""
+        allowed = allowed_keys(self, filters)
+        if len(self.documents) < 2 or (filters and filters.docs):
+            return allowed
+        named = {d.id for d in mentioned(question, [p.doc for p in self.documents])}
+        if not named:
+            return allowed
+        keys = {c.key for c in self.clauses if c.doc_id in named}
+        return keys if allowed is None else (keys & allowed) or allowed
+
     def parents_text(self, key: str) -> str:
         """上级依据 of a clause: traced parent clauses, and parents that are not loaded."""
         t = trace(self, key)
@@ -160,7 +172,7 @@ class PolicyQA:
     # ---- ask -------------------------------------------------------------------------
     def ask(self, question: str, filters: Filters | None = None) -> Answer:
         _check(question)
-        allowed = allowed_keys(self, filters)
+        allowed = self._scope(question, filters)
         no = find_reference(question)
         if no is not None:
             return self._lookup_answer(question, no, filters.docs[0] if filters and filters.docs else None)

@@ -92,11 +92,12 @@ _MENTIONS = {
 }
 
 
-def mentioned_missing(question: str, missing: tuple[Document, ...]) -> list[Document]:
-    """Referenced-but-not-loaded documents the question is about."""
+def mentioned(question: str, docs) -> list[Document]:
+    """The documents (of `docs`) a question names: title, short name, alias, 文号, or a
+    level phrase such as 国务院的意见 / 广西的措施."""
     q = _plain(question)
     out = []
-    for d in missing:
+    for d in docs:
         names = [d.title, d.short, *d.aliases] + ([d.number] if d.number else [])
         # the core of a title quoted inside another: 《科技强桂三年行动方案（…）》 → 科技强桂三年行动方案
         names += [re.sub(r"（.*?）|\(.*?\)", "", t) for n in names for t in re.findall(r"《(.+?)》", n)]
@@ -107,6 +108,9 @@ def mentioned_missing(question: str, missing: tuple[Document, ...]) -> list[Docu
         if pat and pat.search(question) and "柳州" not in question:
             out.append(d)
     return out
+
+
+mentioned_missing = mentioned
 
 
 def not_loaded_text(docs: list[Document]) -> str:
