@@ -33,7 +33,8 @@ def plots(metrics: dict, out: Path) -> list[str]:
         ax.bar([t + i * width for t in range(len(types))],
                [metrics["by_type"][t][m]["hit_rate@1"] for t in types], width, label=LABELS.get(m, m))
     ax.set_xticks([t + 0.4 - width / 2 for t in range(len(types))]); ax.set_xticklabels(types)
-    ax.set_ylabel("Recall@1"); ax.set_ylim(0, 1.05); ax.legend(fontsize=8); ax.grid(axis="y", alpha=0.3)
+    ax.set_ylabel("Recall@1"); ax.set_ylim(0, 1.05); ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, frameon=False)
     ax.set_title("Recall@1 per question type")
     fig.tight_layout(); fig.savefig(out / "recall_by_type.png", dpi=110); plt.close(fig)
     files.append("recall_by_type.png")

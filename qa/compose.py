@@ -68,5 +68,5 @@ def compose(hits: list[Hit], quotes: list[list[str]], docs: dict | None = None) 
         lines.append(f"根据《{h.doc_title}》{_date_cn(h.doc_date)}{c.label}{c.heading.rstrip('。')}："
                      f"“{quoted}”【{i}】")
     body = "\n".join(lines)
-    units = "；".join(f"{h.clause.label}{units_line(h.clause)}" for h in hits if h.clause.units)
-    return f"{body}\n（{units}）" if units else body
+    units = "\n".join(f"{h.clause.label}{units_line(h.clause)}" for h in hits if h.clause.units)
+    return f"{body}\n{units}" if units else body

@@ -140,8 +140,8 @@ class PolicyQA:
         lines = [f"- {x.parent.short}{x.clause.label}{x.clause.heading}（相似度{x.score:.2f}）"
                  for x in t.links[:3]]
         if t.missing:
-            names = "、".join(f"《{d.title}》" for d in t.missing)
-            lines.append(f"- 未加载：{names}，无法追溯（policyqa add 添加后可查）")
+            names = "、".join(d.short for d in t.missing)
+            lines.append(f"- {names}未加载，无法追溯（用 policyqa add 添加后可查，见 policyqa docs）")
         return "\n".join(lines)
 
     def lookup(self, ref: str, doc_id: str | None = None) -> Answer:

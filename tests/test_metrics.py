@@ -62,3 +62,16 @@ def test_bad_question_file(tmp_path):
     f.write_text('{"id": "a"\n', encoding="utf-8")
     with pytest.raises(QuestionSetError, match=":1: not JSON"):
         load_questions(f)
+
+
+def test_eval_smoke_on_five_questions(index_root, tmp_path, capsys):
+    from ui.cli import main
+    code = main(["--index-dir", str(index_root), "eval", "--limit", "5", "--out", str(tmp_path), "--json"])
+    assert code == 0
+    import json
+    m = json.loads(capsys.readouterr().out)
+    assert m["n"] == 5 and set(m["methods"]) == {"bm25", "dense", "hybrid", "auto"}
+    assert 0.0 <= m["methods"]["auto"]["hit_rate@1"] <= 1.0
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Failed questions" in report and "| hybrid (RRF) |" in report
+    assert (tmp_path / "recall_at_k.png").stat().st_size > 1000
