@@ -51,3 +51,18 @@ def test_app_builds_and_serves_on_loopback(qa):
         assert "高新区政策问答助手" in page
     finally:
         served.close()
+
+
+def test_browse_lists_clauses_of_unnumbered_documents(tmp_path, encoder):
+    from corpus import library
+    from indexer import store
+    from indexer.settings import Settings
+    from qa import PolicyQA
+    home = tmp_path / "home"
+    src = tmp_path / "plain.txt"
+    src.write_text("测试市通知（测试用虚构文本）\n没有编号的第一段正文，讲鲸落园区。\n第二段正文。\n", encoding="utf-8")
+    library.add(str(src), home, doc_id="test-plain")
+    m = library.effective_manifest(home)
+    store.build(m, Settings(), home / "index", encoder=encoder)
+    page = browse_html(PolicyQA.open(home / "index", manifest=m, encoder=encoder))
+    assert "鲸落园区" in page and page.count("<details>") == 22 + 1

@@ -99,20 +99,25 @@ def clause_panel(qa: PolicyQA, answer: Answer, turn: int) -> str:
 
 
 def browse_html(qa: PolicyQA) -> str:
-    """Every part and measure of every loaded document, with lead units; click to open."""
+    """Every part and clause of every loaded document, with lead units; click to open."""
     out = []
     for p in qa.documents:
         out.append(f"<h3>《{html.escape(p.doc.title)}》（{html.escape(p.doc.issuer)}，{p.doc.date}）</h3>")
         if p.preamble:
             out.append(f"<details><summary>序言</summary><p>{html.escape(p.preamble.text)}</p></details>")
-        for part in p.parts:
-            out.append(f"<h4>{html.escape(part.label + part.title)}</h4>")
-            for no in part.numbers:
+        in_parts = {n for part in p.parts for n in part.numbers}
+        groups = [(f"{part.label}{part.title}", part.numbers) for part in p.parts]
+        loose = tuple(c.no for c in p.clauses if c.no not in in_parts)
+        if loose:
+            groups.insert(0, ("", loose))
+        for title, numbers in groups:
+            if title:
+                out.append(f"<h4>{html.escape(title)}</h4>")
+            for no in numbers:
                 c = p.clause(no)
-                out.append(
-                    f"<details><summary>{html.escape(c.label + c.heading)} "
-                    f"<small>牵头：{html.escape('、'.join(c.lead_units))}</small></summary>"
-                    f"<p>{html.escape(c.text)}</p></details>")
+                lead = f"<small>牵头：{html.escape('、'.join(c.lead_units))}</small>" if c.lead_units else ""
+                out.append(f"<details><summary>{html.escape(c.label + c.heading)} {lead}</summary>"
+                           f"<p>{html.escape(c.text)}</p></details>")
     return "".join(out)
 
 
@@ -155,8 +160,8 @@ def build_app(qa: PolicyQA) -> gr.Blocks:
                 with gr.Column(scale=2):
                     panel = gr.HTML("<p>引用的条款会显示在这里。</p>")
             handler = lambda m, h: respond(qa, m, h)  # noqa: E731
-            send.click(handler, [box, chat], [chat, panel, box])
-            box.submit(handler, [box, chat], [chat, panel, box])
+            send.click(handler, [box, chat], [chat, panel, box], api_name="ask")
+            box.submit(handler, [box, chat], [chat, panel, box], api_name=False)
         with gr.Tab("条款浏览"):
             gr.HTML(browse_html(qa))
         with gr.Tab("文件"):
