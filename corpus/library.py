@@ -20,7 +20,7 @@ from pathlib import Path
 from .errors import CorpusError
 from .general import parse_document
 from .loaders import Loaded, is_traditional, load
-from .manifest import Manifest, _doc_from_json, load_builtin
+from .manifest import Manifest, _doc_from_json, find_document, load_builtin
 from .model import LEVELS, Document
 from .parser import iso_date
 
@@ -68,10 +68,6 @@ def effective_manifest(h: Path | None = None, base: Manifest | None = None) -> M
     return Manifest(documents=tuple(docs[i] for i in order), data_dir=base.data_dir)
 
 
-def _plain(s: str) -> str:
-    return re.sub(r"[《》“”\"'（）()〔〕\[\]［］\s－—-]", "", s or "")
-
-
 def normalise_number(s: str) -> str:
     m = NUMBER_RE.search(s or "")
     return f"{s[: m.start(1)].rstrip('〔[［(（ ').strip()}〔{m.group(1)}〕{m.group(2)}号" if m else (s or "")
@@ -105,15 +101,8 @@ def guess_level(title: str, issuer: str) -> str:
 
 
 def match_reference(manifest: Manifest, title: str, number: str | None) -> Document | None:
-    """A referenced-but-missing entry this document is (by 文号, else title/alias)."""
-    for d in manifest.documents:
-        names = [d.title, *d.aliases]
-        if number and d.number and normalise_number(d.number) == normalise_number(number):
-            return d
-        t = _plain(title)
-        if t and any(_plain(n) == t or (len(_plain(n)) >= 12 and _plain(n) in t) for n in names):
-            return d
-    return None
+    """A manifest entry this document is (by 文号, else title/alias)."""
+    return find_document(manifest.documents, title, number, contained=True)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,26 @@ from .general import parse_document
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MANIFEST = DATA_DIR / "manifest.json"
+
+
+def plain_title(s: str | None) -> str:
+    """A title or 文号 without book-title marks, brackets, dashes and spaces, for matching."""
+    return re.sub(r"[《》“”\"'（）()〔〕\[\]［］\s－—-]", "", s or "")
+
+
+def find_document(docs, title: str | None, number: str | None = None,
+                  contained: bool = False) -> Document | None:
+    """The document with this 文号, else this title or alias (`contained`: a long title or
+    alias inside the given title also matches, e.g. a title with a suffix)."""
+    from .library import normalise_number
+    t = plain_title(title)
+    for d in docs:
+        if number and d.number and normalise_number(d.number) == normalise_number(number):
+            return d
+        names = [plain_title(n) for n in (d.title, *d.aliases)]
+        if t and any(n == t or (contained and len(n) >= 12 and n in t) for n in names):
+            return d
+    return None
 
 
 def _doc_from_json(d: dict) -> Document:

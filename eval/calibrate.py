@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     loo = np.zeros(len(y))
     for i in range(len(y)):
         keep = np.arange(len(y)) != i
-        loo[i] = _p(fit_logistic(X[keep], y[keep]), X[i])
+        loo[i] = fit_logistic(X[keep], y[keep]).probability(X[i])
     grid = [round(t, 2) for t in np.arange(0.2, 0.71, 0.05)]
     scored = [(prf(loo >= t, y), t) for t in grid]
     (p, r, f), threshold = max(scored, key=lambda s: (round(s[0][2], 4), s[0][0], -abs(s[1] - 0.5)))
@@ -87,12 +87,6 @@ def main(argv=None) -> int:
         MODEL_PATH.write_text(json.dumps(out, indent=1), encoding="utf-8")
         print(f"wrote {MODEL_PATH}", file=sys.stderr)
     return 0
-
-
-def _p(model: RefusalModel, x: np.ndarray) -> float:
-    z = model.bias + sum(w * (v - m) / s for w, v, m, s in
-                         zip(model.weights, x, model.mean, model.scale))
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 if __name__ == "__main__":

@@ -15,11 +15,6 @@ def units_line(c: Clause) -> str:
     return f"牵头单位：{lead}" + (f"；配合单位：{'、'.join(c.partner_units)}" if c.partner_units else "")
 
 
-def cite_line(i: int, h: Hit) -> str:
-    c = h.clause
-    return f"【{i}】{h.doc_title}{c.label}{c.heading}（牵头单位：{'、'.join(c.lead_units) or '未写明'}）"
-
-
 def pick_sentences(clause: Clause, row: int, qvec: np.ndarray, qtokens: list[str],
                    vector_of, passage_rows: dict[int, list[tuple[int, int]]],
                    idf, limit: int = 2) -> list[str]:

@@ -12,7 +12,7 @@ from indexer.encoders import Encoder, make_encoder
 from indexer.settings import Settings
 
 from . import departments as dept
-from .compose import compose, pick_sentences, units_line
+from .compose import compose, pick_sentences
 from .evidence import load_model, measure
 from .filters import Filters, allowed_keys
 from .trace import trace
@@ -286,4 +286,4 @@ def _check(question: str) -> None:
                           f"{MAX_QUESTION} (ask about one thing at a time)")
 
 
-__all__ = ["PolicyQA", "SearchError", "units_line"]
+__all__ = ["PolicyQA", "SearchError"]

@@ -59,8 +59,12 @@ class RefusalModel:
     threshold: float = 0.5
 
     def p_out_of_scope(self, ev: Evidence) -> float:
-        z = self.bias + sum(w * (x - m) / s for w, x, m, s in
-                            zip(self.weights, ev.vector(), self.mean, self.scale))
+        return self.probability(ev.vector())
+
+    def probability(self, x) -> float:
+        """P(out of scope) for a feature vector in FEATURES order."""
+        z = self.bias + sum(w * (float(v) - m) / s for w, v, m, s in
+                            zip(self.weights, x, self.mean, self.scale))
         return 1.0 / (1.0 + math.exp(-z))
 
     def to_json(self) -> dict:

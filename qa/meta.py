@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from corpus.manifest import find_document, plain_title
 from corpus.model import Document, ParsedDocument
 
 _DOC = r"(?:这份|该|这个|本|此|柳州|市里|市政府)?(?:文件|措施|政策|通知|文|若干措施)"
@@ -58,7 +59,7 @@ def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Documen
     # basis
     lines = []
     for title in parsed.cited_titles:
-        target = _match_doc(title, all_docs)
+        target = find_document(all_docs.values(), title)
         status = ("已加载" if target.loaded else "未加载") if target else "未登记"
         num = f"（{target.number}）" if target and target.number else ""
         lines.append(f"《{title}》{num}——{status}")
@@ -72,19 +73,6 @@ def _range(numbers: tuple[int, ...]) -> str:
     return f"（{int_to_cn(numbers[0])}）至（{int_to_cn(numbers[-1])}）"
 
 
-def _plain(s: str) -> str:
-    return re.sub(r"[《》“”\"'（）()〔〕\[\]\s－—-]", "", s)
-
-
-def _match_doc(title: str, docs: dict[str, Document]) -> Document | None:
-    t = _plain(title)
-    for d in docs.values():
-        names = (d.title,) + d.aliases
-        if any(_plain(n) == t for n in names):
-            return d
-    return None
-
-
 # how a question names a document that may not be loaded
 _MENTIONS = {
     "national": re.compile(r"国务院.{0,8}(意见|文件|规定|政策)|国家.{0,4}(层面|级)?.{0,4}(意见|文件)|国发"),
@@ -95,13 +83,13 @@ _MENTIONS = {
 def mentioned(question: str, docs) -> list[Document]:
     """The documents (of `docs`) a question names: title, short name, alias, 文号, or a
     level phrase such as 国务院的意见 / 广西的措施."""
-    q = _plain(question)
+    q = plain_title(question)
     out = []
     for d in docs:
         names = [d.title, d.short, *d.aliases] + ([d.number] if d.number else [])
         # the core of a title quoted inside another: 《科技强桂三年行动方案（…）》 → 科技强桂三年行动方案
         names += [re.sub(r"（.*?）|\(.*?\)", "", t) for n in names for t in re.findall(r"《(.+?)》", n)]
-        if any(_plain(n) and _plain(n) in q for n in names):
+        if any(plain_title(n) and plain_title(n) in q for n in names):
             out.append(d)
             continue
         pat = _MENTIONS.get(d.level)
