@@ -55,7 +55,12 @@ def _open(args):
     root = Path(args.index_dir)
     if not store.is_fresh(manifest, settings, root):
         print("policyqa: building the index (first run or corpus changed)…", file=sys.stderr)
-    return PolicyQA.open(root, manifest=manifest, settings=settings)
+    qa = PolicyQA.open(root, manifest=manifest, settings=settings)
+    if qa.refusal.encoder and qa.refusal.encoder != qa.data.params["encoder"]:
+        print(f"policyqa: warning: the refusal model was calibrated for {qa.refusal.encoder}, the "
+              f"index uses {qa.data.params['encoder']}; refusals may be off until you run "
+              f"`POLICYQA_ENCODER={settings.encoder} python -m eval.calibrate`", file=sys.stderr)
+    return qa
 
 
 def cmd_index(args) -> int:
