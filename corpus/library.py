@@ -105,6 +105,21 @@ def match_reference(manifest: Manifest, title: str, number: str | None) -> Docum
     return find_document(manifest.documents, title, number, contained=True)
 
 
+def cited_documents(parsed, manifest: Manifest, exclude: str = "") -> tuple[str, ...]:
+    """Ids of manifest documents the preamble cites by 《title》 or 文号: what it implements."""
+    pre = parsed.preamble.text if parsed.preamble else ""
+    found: list[str] = []
+    for title in parsed.cited_titles:
+        d = find_document(manifest.documents, title)
+        if d and d.id != exclude and d.id not in found:
+            found.append(d.id)
+    for m in NUMBER_RE.finditer(pre):
+        d = find_document(manifest.documents, None, m.group(0))
+        if d and d.id != exclude and d.id not in found:
+            found.append(d.id)
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class AddResult:
     doc: Document
@@ -144,7 +159,7 @@ def add(source: str, h: Path | None = None, *, doc_id: str | None = None, title:
         raise CorpusError(f"{target_id} is a built-in document; it cannot be replaced")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if base_doc and base_doc.sha256 == digest:
-        return AddResult(base_doc, "unchanged", bool(ref), -1)
+        return AddResult(base_doc, "unchanged", bool(ref and ref.id == target_id), -1)
     folder = _docs_dir(h) / target_id
     base = base_doc or Document(id=target_id, title=title or target_id, short=title or target_id,
                                 issuer="", date=None, level="city")
@@ -158,6 +173,8 @@ def add(source: str, h: Path | None = None, *, doc_id: str | None = None, title:
         traditional=is_traditional(text), sha256=digest, format=loaded.format,
         source=str((folder / "text.txt").resolve()))
     parsed = parse_document(text, doc)       # fails before anything is written
+    if implements is None and not doc.implements:
+        doc = replace(doc, implements=cited_documents(parsed, manifest, exclude=target_id))
     staging = _docs_dir(h) / f".{target_id}.new"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -171,8 +188,8 @@ def add(source: str, h: Path | None = None, *, doc_id: str | None = None, title:
     entries = [e for e in _read_user(h) if e["id"] != target_id] + [_entry(doc)]
     _write_user(h, entries)
     shutil.rmtree(old, ignore_errors=True)
-    return AddResult(doc, "replaced" if base_doc and base_doc.sha256 else "added", bool(ref),
-                     len(parsed.clauses))
+    return AddResult(doc, "replaced" if base_doc and base_doc.sha256 else "added",
+                     bool(ref and ref.id == target_id), len(parsed.clauses))
 
 
 def _entry(doc: Document) -> dict:

@@ -85,6 +85,14 @@ def test_filters(family):
         qa.search(q, filters=Filters(dept="外交部"))
 
 
+def test_implements_read_from_the_preamble(tmp_path):
+    src = tmp_path / "gx.txt"
+    src.write_text(GX, encoding="utf-8")
+    r = library.add(str(src), tmp_path / "home", doc_id="test-gx-copy", level="region")
+    assert r.doc.implements == ("gwy-2020-7",)         # cites 《国务院…若干意见》(国发〔2020〕7号)
+    assert not r.filled                                  # an explicit new id fills no reference
+
+
 def test_replace_and_remove_leave_no_stale_hits(tmp_path, encoder):
     home = tmp_path / "home"
     src = tmp_path / "rules.txt"
