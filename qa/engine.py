@@ -107,7 +107,9 @@ class PolicyQA:
         """Clause keys a question names outright (reference, unit + role, the document)."""
         no = find_reference(question)
         if no is not None:
-            c = self.primary().clause(no)
+            named = self._named(question)
+            doc = next((p for p in self.documents if named and p.doc.id == named[0]), self.primary())
+            c = doc.clause(no)
             return [c.key] if c else []
         uq = dept.parse_unit_query(question, self.catalog)
         if uq:
@@ -126,11 +128,17 @@ class PolicyQA:
         allowed = allowed_keys(self, filters)
         if len(self.documents) < 2 or (filters and filters.docs):
             return allowed
-        named = {d.id for d in mentioned(question, [p.doc for p in self.documents])}
+        named = set(self._named(question))
         if not named:
             return allowed
         keys = {c.key for c in self.clauses if c.doc_id in named}
         return keys if allowed is None else (keys & allowed) or allowed
+
+    def _named(self, question: str) -> list[str]:
+        """Loaded documents other than the city measures that the question names."""
+        if len(self.documents) < 2:
+            return []
+        return [d.id for d in mentioned(question, [p.doc for p in self.documents[1:]])]
 
     def parents_text(self, key: str) -> str:
         """上级依据 of a clause: traced parent clauses, and parents that are not loaded."""
@@ -175,7 +183,9 @@ class PolicyQA:
         allowed = self._scope(question, filters)
         no = find_reference(question)
         if no is not None:
-            return self._lookup_answer(question, no, filters.docs[0] if filters and filters.docs else None)
+            named = self._named(question)
+            doc_id = filters.docs[0] if filters and filters.docs else (named[0] if named else None)
+            return self._lookup_answer(question, no, doc_id)
         missing = mentioned_missing(question, self.missing)
         if missing:
             hits = self.searcher.hits(self.searcher.runs(question, allowed), "hybrid", 3)

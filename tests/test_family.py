@@ -54,6 +54,9 @@ def test_questions_answered_across_documents_with_level(family):
     a = qa.ask("高新技术企业研发费用能加计扣除多少？")
     assert a.citations[0].key == "liuzhou-2021:5"
     # a question naming a loaded document is answered from it
+    assert qa.ask("广西措施（三）讲什么").citations[0].key == "gx-2021:3"
+    assert qa.search("广西措施（三）", top_k=1)[0].key == "gx-2021:3"
+    assert qa.ask("（三）讲什么").citations[0].key == "liuzhou-2021:3"
     named = qa.search("广西措施里自治区级高新区布局建设怎么规定的？", top_k=3)
     assert {h.clause.doc_id for h in named} == {"gx-2021"} and named[0].key == "gx-2021:2"
 
