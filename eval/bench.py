@@ -47,7 +47,11 @@ def _cli(*args, env=None) -> float:
 
 
 def bench_process(index_dir: Path, question: str, runs: int = 3) -> dict:
-    build = [_cli("--index-dir", str(index_dir), "index", "--rebuild") for _ in range(runs)]
+    import shutil
+    build = []
+    for _ in range(runs):     # from scratch: no previous build, no embedding cache
+        shutil.rmtree(index_dir, ignore_errors=True)
+        build.append(_cli("--index-dir", str(index_dir), "index"))
     cold = [_cli("--index-dir", str(index_dir), "ask", question) for _ in range(runs)]
     return {"build_s": build, "cold_s": cold}
 

@@ -51,7 +51,7 @@ def write(r: dict, out: Path) -> Path:
          f"Regenerate with `policyqa bench` (or `make bench`). Medians and p95 over repeated runs.\n",
          "## Process-level\n",
          "| what | median | runs | target |", "|---|---|---|---|",
-         f"| build the index from scratch (`policyqa index --rebuild`, fresh process) | "
+         f"| build the index from scratch (`policyqa index` into an empty directory, fresh process) | "
          f"{statistics.median(pr['build_s']):.2f} s | {len(pr['build_s'])} | ≤ 20 s |",
          f"| cold start to first answer (`policyqa ask`, fresh process, built index) | "
          f"{statistics.median(pr['cold_s']):.2f} s | {len(pr['cold_s'])} | ≤ 2 s |",
