@@ -69,10 +69,7 @@ class PolicyQA:
         return self.data.documents[0]
 
     def hit_for(self, clause: Clause, score: float = 1.0) -> Hit:
-        d = self.docs.get(clause.doc_id)
-        return Hit(clause=clause, doc_title=d.title if d else clause.doc_id, score=score,
-                   doc_short=d.short if d else "", doc_level=d.level if d else "",
-                   doc_date=d.date if d else None)
+        return Hit.of(clause, self.docs.get(clause.doc_id), score)
 
     def matched_terms(self, question: str) -> list[str]:
         """The question's terms (with synonyms) that occur in the corpus, for highlighting."""

@@ -90,18 +90,10 @@ class Searcher:
         for key, score in self.fuse(runs, method)[:top_k]:
             row = self.row_of[key]
             c = self.data.clauses[row]
-            d = self.doc_of.get(c.doc_id)
-            out.append(Hit(
-                clause=c, doc_title=d.title if d else c.doc_id, score=score,
-                doc_short=d.short if d else "", doc_level=d.level if d else "",
-                doc_date=d.date if d else None,
+            out.append(Hit.of(
+                c, self.doc_of.get(c.doc_id), score,
                 bm25_rank=bm_rank.get(key), dense_rank=dn_rank.get(key),
                 bm25_score=runs.bm25.get(key, 0.0), dense_score=runs.dense.get(key, 0.0),
                 matched=tuple(self.data.bm25.matched(list(runs.tokens), row)),
                 coverage=self.data.bm25.coverage(list(runs.tokens), row)))
         return out
-
-    def search(self, question: str, top_k: int = 5, method: str = "hybrid") -> list[Hit]:
-        if not question or not question.strip():
-            raise SearchError("the question is empty; type a question in Chinese")
-        return self.hits(self.runs(question), method, top_k)

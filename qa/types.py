@@ -28,6 +28,13 @@ class Hit:
         """Document short name + label: 柳州措施（五）."""
         return f"{self.doc_short or self.doc_title}{self.clause.label}"
 
+    @classmethod
+    def of(cls, clause: Clause, doc, score: float, **kw) -> "Hit":
+        """A hit on `clause`, with the title, short name, level and date of its document."""
+        return cls(clause=clause, doc_title=doc.title if doc else clause.doc_id, score=score,
+                   doc_short=doc.short if doc else "", doc_level=doc.level if doc else "",
+                   doc_date=doc.date if doc else None, **kw)
+
     @property
     def key(self) -> str:
         return self.clause.key
