@@ -14,7 +14,8 @@ from pathlib import Path
 from .metrics import answer_checks, mean, ranking_metrics, refusal_metrics
 from .questions import TYPES, load_questions
 
-METHODS = ("bm25", "dense", "hybrid", "auto")
+METHODS = ("bm25", "bigram", "dense", "hybrid", "auto")
+SPLITS = {"dev": ["questions.jsonl", "dev2.jsonl"], "test": ["test.jsonl"]}
 OUT = Path(__file__).resolve().parent
 
 
@@ -32,7 +33,7 @@ def run_questions(qa, questions: list[dict], depth: int = 10) -> dict:
     t0 = time.perf_counter()
     for i, q in enumerate(questions, 1):
         r = qa.searcher.runs(q["question"])
-        for m in ("bm25", "dense", "hybrid"):
+        for m in ("bm25", "bigram", "dense", "hybrid"):
             runs[m][q["id"]] = dict(qa.searcher.fuse(r, m)[:depth])
         auto = qa.search(q["question"], top_k=depth, method="auto")
         runs["auto"][q["id"]] = {h.key: float(depth - j) for j, h in enumerate(auto)}
@@ -70,10 +71,39 @@ def evaluate(questions: list[dict], results: dict, known_keys: set[str]) -> dict
             "first_citation_gold": mean(checks[i]["first_citation_gold"] for i in ids),
             "must_present": mean(checks[i]["must_present"] for i in ids)}
         for t in TYPES if (ids := [q["id"] for q in in_scope if q["type"] == t])}
+    metrics["tiers"] = tier_metrics(questions, answers)
+    metrics["by_wording"] = {}
+    for w in ("direct", "everyday"):
+        sub = {q["id"]: qrels[q["id"]] for q in in_scope if q.get("wording") == w}
+        if sub:
+            metrics["by_wording"][w] = {m: ranking_metrics(sub, runs[m]) for m in METHODS}
+            metrics["by_wording"][w]["n"] = len(sub)
     metrics["failures"] = failures(questions, results, checks)
     metrics["counts"] = {t: sum(q["type"] == t for q in questions) for t in TYPES}
     metrics["n"] = len(questions)
     return metrics
+
+
+def tier_metrics(questions: list[dict], answers: dict) -> dict:
+    """How `ask`'s confidence tiers fall on in-scope and out-of-scope questions; a confident
+    answer is wrong when its first citation is not gold."""
+    ins = [q for q in questions if q["type"] != "out_of_scope"]
+    oos = [q for q in questions if q["type"] == "out_of_scope"]
+    conf = lambda q: answers[q["id"]].get("confidence", "answer" if answers[q["id"]]["answered"] else "none")  # noqa: E731
+    first = lambda q: (answers[q["id"]]["citations"] or [{}])[0].get("key")  # noqa: E731
+    n_in, n_out = max(len(ins), 1), max(len(oos), 1)
+    return {
+        "in_scope": len(ins), "out_of_scope": len(oos),
+        "in_answer": sum(conf(q) == "answer" for q in ins) / n_in,
+        "in_answer_wrong": sum(conf(q) == "answer" and first(q) not in q["gold"] for q in ins) / n_in,
+        "in_possible": sum(conf(q) == "possible" for q in ins) / n_in,
+        "in_possible_gold_in_shown": sum(conf(q) == "possible" and any(
+            c["key"] in q["gold"] for c in answers[q["id"]]["citations"]) for q in ins) / n_in,
+        "in_none": sum(conf(q) == "none" for q in ins) / n_in,
+        "out_answer": sum(conf(q) == "answer" for q in oos) / n_out,
+        "out_possible": sum(conf(q) == "possible" for q in oos) / n_out,
+        "out_none": sum(conf(q) == "none" for q in oos) / n_out,
+    }
 
 
 def failures(questions, results, checks) -> list[dict]:
@@ -87,48 +117,69 @@ def failures(questions, results, checks) -> list[dict]:
         cites = [c["key"] for c in a["citations"]]
         problems = []
         if q["type"] == "out_of_scope":
-            if a["answered"]:
-                problems.append("answered an out-of-scope question")
+            if a.get("confidence") == "answer":
+                problems.append("answered an out-of-scope question confidently")
         else:
             c = checks[q["id"]]
             if auto_top not in q["gold"]:
                 problems.append("search top clause not gold")
-            if not c["answered"]:
+            if a.get("confidence") == "none":
                 problems.append("refused an in-scope question")
             elif not c["first_citation_gold"]:
-                problems.append("first citation not gold")
+                problems.append("confident answer, first citation not gold" if c["answered"]
+                                else "first shown clause not gold (可能相关)")
             elif not c["must_present"]:
                 missing = [m for m in q.get("must", []) if m not in a["answer"]]
                 problems.append(f"answer lacks {missing}")
         if problems:
             out.append({"id": q["id"], "type": q["type"], "question": q["question"],
                         "gold": q["gold"], "hybrid_top": hybrid_top, "auto_top": auto_top,
-                        "kind": a["kind"], "citations": cites, "problems": problems})
+                        "kind": a["kind"], "confidence": a.get("confidence"),
+                        "citations": cites, "problems": problems})
     return out
 
 
-def main(args) -> int:
-    from qa import PolicyQA
-    from .report import write_report
-    questions = load_questions(args.questions)
-    if args.limit:
-        questions = questions[: args.limit]
-    qa = PolicyQA.open(args.index_dir, settings=None)
+def run_split(qa, questions: list[dict]) -> dict:
     t0 = time.perf_counter()
     results = run_questions(qa, questions)
     metrics = evaluate(questions, results, {c.key for c in qa.clauses})
     metrics["seconds"] = round(time.perf_counter() - t0, 2)
     metrics["encoder"] = qa.data.params["encoder"]
+    return metrics
+
+
+def main(args) -> int:
+    from qa import PolicyQA
+    from .bridges import bridge_table
+    from .report import write_report
+    if args.questions:
+        splits = {Path(args.questions).stem: [load_questions(args.questions)]}
+    else:
+        splits = {name: [load_questions(OUT / f) for f in files] for name, files in SPLITS.items()}
+    qa = PolicyQA.open(args.index_dir, settings=None)
     out = Path(args.out) if args.out else OUT
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
-    write_report(metrics, out)
+    all_metrics = {}
+    for name, sets in splits.items():
+        questions = [q for qs in sets for q in qs]
+        if args.limit:
+            questions = questions[: args.limit]
+        print(f"eval: split {name}", file=sys.stderr)
+        all_metrics[name] = run_split(qa, questions)
+    all_metrics["_bridges"] = {} if args.limit else bridge_table(
+        qa, {n: [q for qs in sets for q in qs] for n, sets in splits.items()})
+    (out / "results.json").write_text(json.dumps(all_metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_report(all_metrics, out)
     if args.json:
-        print(json.dumps({k: v for k, v in metrics.items() if k != "failures"}, ensure_ascii=False))
+        print(json.dumps({n: {k: v for k, v in m.items() if k != "failures"}
+                          for n, m in all_metrics.items()}, ensure_ascii=False))
     else:
-        h = metrics["methods"]
-        print(f"{len(questions)} questions; Recall@1 (hit) bm25 {h['bm25']['hit_rate@1']:.3f} "
-              f"dense {h['dense']['hit_rate@1']:.3f} hybrid {h['hybrid']['hit_rate@1']:.3f} "
-              f"auto {h['auto']['hit_rate@1']:.3f}; refusal F1 {metrics['refusal']['f1']:.3f}; "
-              f"report {out / 'report.md'}")
+        for name, m in all_metrics.items():
+            if name.startswith("_"):
+                continue
+            h, t = m["methods"], m["tiers"]
+            print(f"{name}: {m['n']} questions; Recall@1 hybrid {h['hybrid']['hit_rate@1']:.3f} "
+                  f"search {h['auto']['hit_rate@1']:.3f}; confident wrong {t['in_answer_wrong']:.3f}, "
+                  f"out-of-scope confident {t['out_answer']:.3f}, in-scope refused {t['in_none']:.3f}")
+        print(f"report {out / 'report.md'}")
     return 0

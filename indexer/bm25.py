@@ -57,6 +57,14 @@ class BM25Index:
             return np.zeros(len(self.docs))
         return np.asarray(self._bm25.get_scores(known), dtype=np.float64)
 
+    def weighted_scores(self, query: dict[str, float]) -> np.ndarray:
+        """Scores of a query whose terms carry weights: sum_t w_t * bm25(t, doc)."""
+        out = np.zeros(len(self.docs))
+        for term, w in query.items():
+            if w and term in self._bm25.idf:
+                out += w * np.asarray(self._bm25.get_scores([term]), dtype=np.float64)
+        return out
+
     def doc_terms(self, doc: int) -> set[str] | dict:
         return self._bm25.doc_freqs[doc]
 
@@ -150,12 +158,18 @@ class SparseBM25:
         return _coverage(self, query, doc)
 
     def scores(self, query: list[str]) -> np.ndarray:
-        cols = [self.vocab[t] for t in query if t in self.vocab]
+        weights: dict[str, float] = {}
+        for t in query:
+            weights[t] = weights.get(t, 0.0) + 1.0
+        return self.weighted_scores(weights)
+
+    def weighted_scores(self, query: dict[str, float]) -> np.ndarray:
+        """sum_t w_t * bm25(t, doc) as one sparse matrix-vector product."""
+        cols = [(self.vocab[t], w) for t, w in query.items() if w and t in self.vocab]
         if not cols:
             return np.zeros(self.matrix.shape[0])
-        qv = np.bincount(cols, minlength=len(self.vocab)).astype(np.float64)
-        nz = np.flatnonzero(qv)
-        return np.asarray(self.matrix_csc[:, nz] @ qv[nz]).ravel()
+        idx = np.array([c for c, _ in cols])
+        return np.asarray(self.matrix_csc[:, idx] @ np.array([w for _, w in cols])).ravel()
 
 
 SPARSE_ABOVE = 5_000   # clauses; "auto" switches from rank-bm25 to SparseBM25 above this

@@ -17,13 +17,18 @@ class Settings:
     b: float = 0.75                  # BM25 length normalisation
     dense_index: str = "auto"       # faiss storage: auto | flat | sq8 (auto: flat ≤ 200k vectors)
     bm25_impl: str = "auto"         # auto | rank-bm25 | sparse (auto: rank-bm25 ≤ 5,000 clauses)
+    # fusion and weights chosen by 5-fold CV on the dev split (`python -m eval.tune`)
+    fusion: str = "z"                # rrf | CombSUM of normalised scores: minmax | z
     rrf_k: float = 60.0              # reciprocal-rank fusion constant
-    w_bm25: float = 1.0              # fusion weight of the BM25 ranking
-    w_dense: float = 1.0             # fusion weight of the dense ranking
+    w_bm25: float = 0.5              # fusion weight of the BM25 run
+    w_dense: float = 2.0             # fusion weight of the dense run
+    w_bigram: float = 0.5            # fusion weight of the character-bigram BM25 run
+    clause_vec: float = 0.5          # dense: best passage cosine + this × whole-clause cosine
+    thesaurus: float = 0.4           # weight of 同义词词林 synonyms in the BM25 query (0 = off)
     dense_sentences: int = 400       # passages fetched from faiss per query
     fusion_depth: int = 100          # clauses each method passes to fusion
     # refusal: an answer is refused when the calibrated P(out of scope) reaches this
-    # (qa/data/refusal.json, fitted by `python -m eval.calibrate`; see eval/README.md)
+    # (overrides the tiers' none_at; qa/data/confidence.json, `python -m eval.calibrate`)
     refuse_at: float | None = None   # None = the threshold calibrated with the model
     max_quotes: int = 3              # sentences quoted in an answer
 

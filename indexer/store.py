@@ -28,6 +28,7 @@ import numpy as np
 from corpus.manifest import Manifest
 from corpus.model import Clause, Document, ParsedDocument
 
+from . import fields as fields_mod
 from .bm25 import VARIANT, make_bm25
 from .dense import DenseIndex, make_faiss_index, passages
 from .encoders import Encoder, make_encoder
@@ -36,7 +37,7 @@ from .records import clause_from_json, clause_to_json, doc_from_json, document_f
 from .settings import Settings
 from .tokenize import resources_fingerprint, tokenize
 
-FORMAT = 2
+FORMAT = 3
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ROOT = Path(os.environ.get("POLICYQA_INDEX", PROJECT_ROOT / ".policyqa" / "index"))
 
@@ -97,6 +98,7 @@ class IndexData:
     sentences: list[tuple[int, int, str]]   # (clause row, sentence index, passage)
     bm25: "BM25Index | SparseBM25"
     dense: DenseIndex
+    fields: "fields_mod.Fields"
 
     @property
     def settings(self) -> Settings:
@@ -155,6 +157,9 @@ def build(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROO
     _write_json(tmp / "clauses.json", [clause_to_json(c) for c in clauses])
     _write_json(tmp / "tokens.json", tokens)
     _write_json(tmp / "sentences.json", [list(x) for x in sentences])
+    params["fields"] = fields_mod.build(
+        tmp, texts, [c.doc_id for c in clauses],
+        lambda _doc, ps: embed_cached(encoder, ps, root / "embeddings")[0])
     dense = make_faiss_index(vectors, settings.dense_index)
     params["dense_index"] = type(dense).__name__
     faiss.write_index(dense, str(tmp / "dense.faiss"))
@@ -217,19 +222,22 @@ def load(root: Path | str = DEFAULT_ROOT) -> IndexData:
         sentences = [(int(r), int(i), s) for r, i, s in
                      json.loads((d / "sentences.json").read_text(encoding="utf-8"))]
         flat = faiss.read_index(str(d / "dense.faiss"))
-    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError, RuntimeError) as exc:
+        s = Settings.from_dict(params["settings"])
+        extra = fields_mod.load(d, len(clauses), s.k1, s.b, s.bm25_impl)
+    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError, RuntimeError,
+            ValueError) as exc:
         raise IndexFormatError(f"index at {d} is incomplete or damaged ({exc}); "
                                "rebuild with `policyqa index --rebuild`") from None
     if len(tokens) != len(clauses) or flat.ntotal != len(sentences):
         raise IndexFormatError(f"index at {d} is inconsistent; rebuild with `policyqa index --rebuild`")
-    s = Settings.from_dict(params["settings"])
     return IndexData(
         root=Path(root), params=params,
         documents=tuple(document_from_json(x, clauses) for x in docs["loaded"]),
         missing=tuple(doc_from_json(x) for x in docs["missing"]),
         clauses=clauses, tokens=tokens, sentences=sentences,
         bm25=make_bm25(tokens, k1=s.k1, b=s.b, impl=s.bm25_impl),
-        dense=DenseIndex(flat, np.array([r for r, _, _ in sentences], dtype=np.int64), len(clauses)))
+        dense=DenseIndex(flat, np.array([r for r, _, _ in sentences], dtype=np.int64), len(clauses)),
+        fields=extra)
 
 
 def ensure(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROOT,

@@ -107,6 +107,22 @@ def query_tokens(text: str) -> list[str]:
     return expand(tokenize(text))
 
 
+_GRAM_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9][a-z0-9.%+#]*")
+
+
+def char_bigrams(text: str) -> list[str]:
+    """The second BM25 field: overlapping character bigrams of every Han run (a one-character
+    run stays a unigram) and whole Latin/digit tokens. It needs no dictionary, so it matches
+    where jieba cuts the two sides differently (卖地/土地出让 share 土地, 收购/并购 share 购)."""
+    out: list[str] = []
+    for run in _GRAM_RUN.findall(normalise(text)):
+        if not "\u3400" <= run[0] <= "\u9fff" or len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
 def resources_fingerprint() -> str:
     """Hash of the dictionaries; part of the index's staleness check."""
     h = hashlib.sha256()

@@ -53,15 +53,42 @@ def _date_cn(date: str | None) -> str:
     return f"（{y}年{m}月{d}日发布）"
 
 
+def source_line(h: Hit) -> str:
+    """Where a cited clause comes from: 《title》（date）（五）heading."""
+    c = h.clause
+    return f"《{h.doc_title}》{_date_cn(h.doc_date)}{c.label}{c.heading.rstrip('。')}"
+
+
 def compose(hits: list[Hit], quotes: list[list[str]], docs: dict | None = None) -> str:
-    """Answer text: per cited clause a lead-in with the document and its date, the quoted
-    sentences and the marker; then the responsible units."""
-    lines = []
+    """A confident answer: the quoted sentences first, each with its 【n】 marker; then, for
+    each cited clause, its source (document, date, label, heading) and responsible units."""
+    lines = [f"“{''.join(qs)}”【{i}】" for i, qs in enumerate(quotes, start=1) if qs]
+    lines.append("出处：")
+    for i, h in enumerate(hits, start=1):
+        lines.append(f"【{i}】{source_line(h)}")
+        if h.clause.units:
+            lines.append(f"　　{units_line(h.clause)}")
+    return "\n".join(lines)
+
+
+POSSIBLE_HEAD = "知识库中没有找到直接回答这个问题的条款。以下条款可能相关，请对照原文核实："
+
+
+def compose_possible(hits: list[Hit], quotes: list[list[str]]) -> str:
+    """The 可能相关 tier: says plainly that the answer may not be here, then each candidate
+    clause with its key sentence."""
+    lines = [POSSIBLE_HEAD]
     for i, (h, qs) in enumerate(zip(hits, quotes), start=1):
-        c = h.clause
-        quoted = "".join(qs)
-        lines.append(f"根据《{h.doc_title}》{_date_cn(h.doc_date)}{c.label}{c.heading.rstrip('。')}："
-                     f"“{quoted}”【{i}】")
-    body = "\n".join(lines)
-    units = "\n".join(f"{h.clause.label}{units_line(h.clause)}" for h in hits if h.clause.units)
-    return f"{body}\n{units}" if units else body
+        lead = f"（牵头单位：{'、'.join(h.clause.lead_units)}）" if h.clause.lead_units else ""
+        lines.append(f"{i}. {h.citation}{h.clause.heading.rstrip('。')}：“{''.join(qs)}”【{i}】{lead}")
+    return "\n".join(lines)
+
+
+def compose_none(refusal: str, near: list[Hit], loaded: list[str], note: str = "") -> str:
+    """The 未找到 tier: the refusal, what the knowledge base holds, the nearest clauses."""
+    holds = "、".join(loaded)
+    lines = [refusal + note, f"（知识库目前收录：{holds}。）" if holds else ""]
+    if near:
+        lines.append("最接近的条款：")
+        lines.extend(f"- {h.citation}{h.clause.heading.rstrip('。')}" for h in near)
+    return "\n".join(x for x in lines if x)

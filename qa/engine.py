@@ -12,8 +12,9 @@ from indexer.encoders import Encoder, make_encoder
 from indexer.settings import Settings
 
 from . import departments as dept
-from .compose import compose, pick_sentences
-from .evidence import load_model, measure
+from .compose import compose, compose_none, compose_possible, pick_sentences
+from .confidence import load_tiers, signals
+from .evidence import measure
 from .filters import Filters, allowed_keys
 from .trace import trace
 from .meta import answer_meta, meta_intent, mentioned, mentioned_missing, not_loaded_text
@@ -29,11 +30,10 @@ class PolicyQA:
     def __init__(self, data: store.IndexData, encoder: Encoder, settings: Settings | None = None):
         self.data = data
         self.settings = settings or data.settings
-        self.searcher = Searcher(data, encoder)
+        self.searcher = Searcher(data, encoder, self.settings)
         self.catalog = dept.UnitCatalog(data.clauses)
         self.vocab = {t for toks in data.tokens for t in toks}
         self.corpus_text = "".join(c.text for c in data.clauses)
-        self.refusal = load_model()
         self.docs = {p.doc.id: p.doc for p in data.documents}
         self.docs.update({d.id: d for d in data.missing})
         self._passage_rows: dict[int, list[tuple[int, int]]] = {}
@@ -51,6 +51,11 @@ class PolicyQA:
         enc = encoder or make_encoder(settings.encoder)
         data, _ = store.ensure(manifest, settings, root, rebuild=rebuild, encoder=enc)
         return cls(data, enc, settings)
+
+    @property
+    def tiers(self):
+        """The confidence-tier model (qa/data/confidence.json, fitted by eval/calibrate.py)."""
+        return load_tiers()
 
     # ---- plain accessors -------------------------------------------------------------
     @property
@@ -144,9 +149,6 @@ class PolicyQA:
             return ""
         lines = [f"- {x.parent.short}{x.clause.label}{x.clause.heading}（相似度{x.score:.2f}）"
                  for x in t.links[:3]]
-        if t.missing:
-            names = "、".join(d.short for d in t.missing)
-            lines.append(f"- {names}未加载，无法追溯（用 policyqa add 添加后可查，见 policyqa docs）")
         return "\n".join(lines)
 
     def lookup(self, ref: str, doc_id: str | None = None) -> Answer:
@@ -188,8 +190,8 @@ class PolicyQA:
             hits = self.searcher.hits(self.searcher.runs(question, allowed), "hybrid", 3)
             text = not_loaded_text(missing)
             if hits:
-                text += "\n柳州措施中最相关的条款：\n" + "\n".join(
-                    f"- {h.clause.label}{h.clause.heading}" for h in hits)
+                text += "\n已收录文件中最相关的条款：\n" + "\n".join(
+                    f"- {h.citation}{h.clause.heading}" for h in hits)
             return Answer(question, "refusal", text, tuple(hits),
                           evidence={"not_loaded": [d.id for d in missing]})
         uq = dept.parse_unit_query(question, self.catalog)
@@ -245,26 +247,39 @@ class PolicyQA:
                      self.vocab, self.corpus_text)
         return runs, hits, ev
 
+    def loaded_names(self) -> list[str]:
+        return [p.doc.short or p.doc.title for p in self.documents]
+
     def _retrieval_answer(self, question: str, allowed: set[str] | None = None) -> Answer:
         runs, hits, ev = self.evidence(question, allowed)
         if not hits:
-            return Answer(question, "refusal", REFUSAL)
+            return Answer(question, "refusal", compose_none(REFUSAL, [], self.loaded_names()))
+        sig = signals(runs, hits, ev)
+        tier, p_out, p_ok = self.tiers.decide(sig)
+        if self.settings.refuse_at is not None:
+            tier = "none" if p_out >= self.settings.refuse_at else tier
+        if ev.foreign_place:
+            tier = "none"
+        evidence = {**ev.to_json(), **{k: round(v, 4) for k, v in sig.items()},
+                    "p_out_of_scope": round(p_out, 4), "p_top_correct": round(p_ok, 4)}
+        if tier == "none":
+            note = f"（知识库收录的文件没有涉及“{ev.foreign_place}”。）" if ev.foreign_place else ""
+            return Answer(question, "refusal",
+                          compose_none(REFUSAL, hits[:3], self.loaded_names(), note),
+                          tuple(hits[:3]), evidence=evidence, confidence="none")
         top = hits[0]
-        p_out = self.refusal.p_out_of_scope(ev)
-        evidence = {**ev.to_json(), "p_out_of_scope": round(p_out, 4)}
-        threshold = self.settings.refuse_at if self.settings.refuse_at is not None \
-            else self.refusal.threshold
-        if ev.foreign_place or p_out >= threshold:
-            near = "\n".join(f"- {h.clause.label}{h.clause.heading}" for h in hits[:3])
-            note = f"（知识库只收录柳州市的措施，未涉及“{ev.foreign_place}”。）" if ev.foreign_place else ""
-            return Answer(question, "refusal", f"{REFUSAL}{note}\n最接近的条款：\n{near}",
-                          tuple(hits[:3]), evidence=evidence)
-        chosen = [top] + [h for h in hits[1:3] if self._also_answers(top, h)]
+        chosen = hits[:3] if tier == "possible" else \
+            [top] + [h for h in hits[1:3] if self._also_answers(top, h)]
+        limit = 1 if tier == "possible" or len(chosen) > 1 else 2
         idf = self.data.bm25.idf
         quotes = [pick_sentences(h.clause, self.searcher.row_of[h.key], runs.qvec,
                                  list(runs.tokens), self.data.dense.vector,
-                                 self._passage_rows, idf,
-                                 limit=2 if len(chosen) == 1 else 1) for h in chosen]
+                                 self._passage_rows, idf, limit=limit) for h in chosen]
+        quoted = tuple((i + 1, q) for i, qs in enumerate(quotes) for q in qs)
+        if tier == "possible":
+            kind = "department" if dept.asks_who(question) else "answer"
+            return Answer(question, kind, compose_possible(chosen, quotes), tuple(chosen),
+                          quotes=quoted, evidence=evidence, confidence="possible")
         kind = "answer"
         text = compose(chosen, quotes, self.docs)
         parents = self.parents_text(top.key)
@@ -273,9 +288,8 @@ class PolicyQA:
         if dept.asks_who(question):
             kind = "department"
             text = f"该事项由{'、'.join(top.clause.lead_units) or '（未写明）'}牵头。\n" + text
-        return Answer(question, kind, text, tuple(chosen),
-                      quotes=tuple((i + 1, q) for i, qs in enumerate(quotes) for q in qs),
-                      evidence=evidence)
+        return Answer(question, kind, text, tuple(chosen), quotes=quoted, evidence=evidence,
+                      confidence="answer")
 
     @staticmethod
     def _also_answers(top: Hit, other: Hit) -> bool:

@@ -5,22 +5,17 @@ Signals (all cheap, from the runs already computed for the answer):
   coverage  IDF-weighted share of the query terms found in the top clause
   known     share of the question's terms the corpus uses (directly or via a synonym)
   bm25      top BM25 score (log1p)
-A logistic model over the four, fitted by `eval/calibrate.py` on the in-scope vs out-of-scope
-questions of the evaluation set, gives P(out of scope); the answer is refused at or above
-the threshold chosen with it by leave-one-out F1 (or `Settings.refuse_at` when set). A place the corpus never mentions (北京, 深圳 …) is refused outright.
+qa/confidence.py turns them (with agreement and margin signals) into the answer tiers. A place
+the corpus never mentions (北京, 深圳 …) is refused outright.
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from indexer.tokenize import DATA, normalise, synonyms, tokenize
 
-MODEL_PATH = Path(__file__).resolve().parent / "data" / "refusal.json"
-FEATURES = ("dense", "coverage", "known", "bm25")
 
 
 @lru_cache(maxsize=1)
@@ -47,43 +42,6 @@ class Evidence:
         return {"dense": round(self.dense, 4), "coverage": round(self.coverage, 4),
                 "known": round(self.known, 4), "bm25": round(self.bm25, 4),
                 "foreign_place": self.foreign_place}
-
-
-@dataclass(frozen=True)
-class RefusalModel:
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    weights: tuple[float, ...]
-    bias: float
-    encoder: str = ""
-    threshold: float = 0.5
-
-    def p_out_of_scope(self, ev: Evidence) -> float:
-        return self.probability(ev.vector())
-
-    def probability(self, x) -> float:
-        """P(out of scope) for a feature vector in FEATURES order."""
-        z = self.bias + sum(w * (float(v) - m) / s for w, v, m, s in
-                            zip(self.weights, x, self.mean, self.scale))
-        return 1.0 / (1.0 + math.exp(-z))
-
-    def to_json(self) -> dict:
-        return {"features": list(FEATURES), "mean": list(self.mean), "scale": list(self.scale),
-                "weights": list(self.weights), "bias": self.bias, "encoder": self.encoder,
-                "threshold": self.threshold}
-
-    @classmethod
-    def from_json(cls, d: dict) -> "RefusalModel":
-        if d.get("features") != list(FEATURES):
-            raise ValueError(f"refusal model features {d.get('features')} != {list(FEATURES)}; "
-                             "recalibrate with `python -m eval.calibrate`")
-        return cls(tuple(d["mean"]), tuple(d["scale"]), tuple(d["weights"]), float(d["bias"]),
-                   d.get("encoder", ""), float(d.get("threshold", 0.5)))
-
-
-@lru_cache(maxsize=4)
-def load_model(path: str = str(MODEL_PATH)) -> RefusalModel:
-    return RefusalModel.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def known_share(question: str, vocab: set[str]) -> float:

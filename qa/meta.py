@@ -109,4 +109,4 @@ def not_loaded_text(docs: list[Document]) -> str:
         lines.append(f"{_doc_name(d)}{num}，{d.issuer}{date}")
     body = "；".join(lines)
     return (f"知识库尚未加载{body}，无法回答其中的具体规定。"
-            f"如需查询，请先添加该文件全文（policyqa add 文件或网址）。")
+            f"如需查询，需由管理人员先添加该文件全文（见“文件”页）。")

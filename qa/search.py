@@ -6,13 +6,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.encoders import Encoder
-from indexer.fusion import ranks, rrf
+from indexer.fusion import combsum, ranks, rrf
 from indexer.store import IndexData
-from indexer.tokenize import query_tokens
+from indexer.thesaurus import expand_weighted
+from indexer.tokenize import char_bigrams, query_tokens
 
 from .types import Hit
 
-METHODS = ("hybrid", "bm25", "dense")
+METHODS = ("hybrid", "bm25", "bigram", "dense")
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -35,13 +36,19 @@ class Runs:
     bm25: dict[str, float]
     dense: dict[str, float]
     dense_rows: dict[str, int]         # best sentence row per clause
+    bigram: dict[str, float]
+
+    def named(self) -> dict[str, dict[str, float]]:
+        return {"bm25": self.bm25, "bigram": self.bigram, "dense": self.dense}
 
 
 class Searcher:
-    def __init__(self, data: IndexData, encoder: Encoder):
+    def __init__(self, data: IndexData, encoder: Encoder, settings=None):
+        """`settings` rule query time (fusion, weights, depths); the index was built with
+        `data.settings` (its index fields are checked by the index fingerprint)."""
         self.data = data
         self.encoder = encoder
-        self.settings = data.settings
+        self.settings = settings or data.settings
         self.doc_of = {p.doc.id: p.doc for p in data.documents}
         self.row_of = {c.key: i for i, c in enumerate(data.clauses)}
         self._keys = np.array([c.key for c in data.clauses], dtype=object)
@@ -56,36 +63,53 @@ class Searcher:
 
     def runs_for(self, question: str, tokens: list[str], qvec: np.ndarray,
                  allowed: set[str] | None = None) -> Runs:
-        """Both runs for an already tokenized and encoded query, each cut to the
-        `fusion_depth` best clauses (all of them on a small corpus)."""
-        depth = self.settings.fusion_depth
-        bm = self.data.bm25.scores(tokens)
-        best, best_row = self.data.dense.search(qvec, self.settings.dense_sentences)
+        """The three runs for an already tokenized and encoded query, each cut to the
+        `fusion_depth` best clauses (all of them on a small corpus):
+          bm25    jieba terms (+ curated synonyms at 1, 同义词词林 synonyms at `thesaurus`)
+          bigram  character bigrams of the question
+          dense   best passage cosine + `clause_vec` × whole-clause cosine"""
+        s, data = self.settings, self.data
+        depth = s.fusion_depth
+        bm = data.bm25.weighted_scores(expand_weighted(
+            list(dict.fromkeys(tokens)), lambda t: data.bm25.idf(t) > 0, s.thesaurus))
+        bg = data.fields.bigram.scores(char_bigrams(question))
+        best, best_row = data.dense.search(qvec, s.dense_sentences)
         ok = self._mask if allowed is None else self._mask & np.isin(self._keys, list(allowed))
         bm = np.where(ok & (bm > 0), bm, 0.0)
+        bg = np.where(ok & (bg > 0), bg, 0.0)
         best = np.where(ok, best, -np.inf)
+        cand = _top(best, depth)
+        cand = cand[np.isfinite(best[cand])]
+        if s.clause_vec and len(cand):
+            best[cand] += s.clause_vec * data.fields.clause_cosines(qvec, cand)
         bm25_run = {self._keys[i]: float(bm[i]) for i in _top(bm, depth) if bm[i] > 0}
-        dense_run = {self._keys[i]: float(best[i]) for i in _top(best, depth) if np.isfinite(best[i])}
+        bigram_run = {self._keys[i]: float(bg[i]) for i in _top(bg, depth) if bg[i] > 0}
+        dense_run = {self._keys[i]: float(best[i]) for i in cand}
         rows = {k: int(best_row[self.row_of[k]]) for k in dense_run}
-        return Runs(question, tuple(tokens), qvec, bm25_run, dense_run, rows)
+        return Runs(question, tuple(tokens), qvec, bm25_run, dense_run, rows, bigram_run)
 
     def fuse(self, runs: Runs, method: str = "hybrid") -> list[tuple[str, float]]:
         if method not in METHODS:
             raise SearchError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
-        if method == "bm25":
-            scored = runs.bm25
-        elif method == "dense":
-            scored = runs.dense
+        if method != "hybrid":
+            scored = runs.named()[method]
         else:
             s = self.settings
-            scored, _ = rrf({"bm25": runs.bm25, "dense": runs.dense}, k=s.rrf_k,
-                            weights={"bm25": s.w_bm25, "dense": s.w_dense})
+            weights = {"bm25": s.w_bm25, "bigram": s.w_bigram, "dense": s.w_dense}
+            named = {m: r for m, r in runs.named().items() if weights[m] > 0}
+            w = {m: weights[m] for m in named}
+            if s.fusion == "rrf":
+                scored, _ = rrf(named, k=s.rrf_k, weights=w)
+            elif s.fusion in ("minmax", "z"):
+                scored = combsum(named, w, s.fusion)
+            else:
+                raise SearchError(f"unknown fusion {s.fusion!r}; use rrf, minmax or z")
         return sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def hits(self, runs: Runs, method: str = "hybrid", top_k: int = 5) -> list[Hit]:
         if top_k < 1:
             raise SearchError(f"top-k must be at least 1 (got {top_k})")
-        bm_rank, dn_rank = ranks(runs.bm25), ranks(runs.dense)
+        bm_rank, dn_rank, bg_rank = ranks(runs.bm25), ranks(runs.dense), ranks(runs.bigram)
         out = []
         for key, score in self.fuse(runs, method)[:top_k]:
             row = self.row_of[key]
@@ -93,6 +117,7 @@ class Searcher:
             out.append(Hit.of(
                 c, self.doc_of.get(c.doc_id), score,
                 bm25_rank=bm_rank.get(key), dense_rank=dn_rank.get(key),
+                bigram_rank=bg_rank.get(key),
                 bm25_score=runs.bm25.get(key, 0.0), dense_score=runs.dense.get(key, 0.0),
                 matched=tuple(self.data.bm25.matched(list(runs.tokens), row)),
                 coverage=self.data.bm25.coverage(list(runs.tokens), row)))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from corpus.model import Clause
 
 KINDS = ("answer", "lookup", "department", "meta", "refusal")
+CONFIDENCE = ("answer", "possible", "none")
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Hit:
     doc_short: str = ""                # 柳州措施
     doc_level: str = ""                # national | region | city
     doc_date: str | None = None        # 发布日期 of the document
+    bigram_rank: int | None = None
 
     @property
     def citation(self) -> str:
@@ -41,7 +43,7 @@ class Hit:
 
     @property
     def ranks(self) -> dict[str, int | None]:
-        return {"bm25": self.bm25_rank, "dense": self.dense_rank}
+        return {"bm25": self.bm25_rank, "bigram": self.bigram_rank, "dense": self.dense_rank}
 
     def to_json(self) -> dict:
         c = self.clause
@@ -62,11 +64,19 @@ class Answer:
     citations: tuple[Hit, ...] = ()
     quotes: tuple[tuple[int, str], ...] = ()   # (citation index 1-based, quoted sentence)
     evidence: dict = field(default_factory=dict, compare=False, hash=False)
+    confidence: str = ""           # answer | possible | none ("" = from kind: refusal → none)
+
+    def __post_init__(self):
+        if not self.confidence:
+            object.__setattr__(self, "confidence", "none" if self.kind == "refusal" else "answer")
+        if self.confidence not in CONFIDENCE:
+            raise ValueError(f"confidence must be one of {CONFIDENCE} (got {self.confidence!r})")
 
     @property
     def answered(self) -> bool:
-        return self.kind != "refusal"
+        """True only for a confident answer (the 答复 tier)."""
+        return self.kind != "refusal" and self.confidence == "answer"
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "answered": self.answered, "answer": self.text,
-                "citations": [h.to_json() for h in self.citations]}
+        return {"kind": self.kind, "confidence": self.confidence, "answered": self.answered,
+                "answer": self.text, "citations": [h.to_json() for h in self.citations]}

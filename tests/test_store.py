@@ -28,8 +28,10 @@ def test_round_trip(index_root, manifest):
     assert [d.id for d in data.missing] == ["gwy-2020-7", "gx-2021", "liuzhou-kjqg-2021"]
     # plain files, no pickle
     names = sorted(p.name for p in store.current_dir(index_root).iterdir())
-    assert names == ["clauses.json", "dense.faiss", "documents.json", "params.json",
-                     "sentences.json", "tokens.json"]
+    assert names == ["bigrams.json", "clause_vectors.npy", "clauses.json", "dense.faiss",
+                     "documents.json", "params.json", "sentences.json", "tokens.json"]
+    assert data.fields.clause_vectors.shape == (22, data.dense.dim)
+    assert len(data.fields.bigram) == 22
 
 
 def test_fresh_then_stale_after_corpus_change(tmp_path, manifest, encoder):

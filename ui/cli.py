@@ -56,8 +56,8 @@ def _open(args):
     if not store.is_fresh(manifest, settings, root):
         print("policyqa: building the index (first run or corpus changed)…", file=sys.stderr)
     qa = PolicyQA.open(root, manifest=manifest, settings=settings)
-    if qa.refusal.encoder and qa.refusal.encoder != qa.data.params["encoder"]:
-        print(f"policyqa: warning: the refusal model was calibrated for {qa.refusal.encoder}, the "
+    if qa.tiers.encoder and qa.tiers.encoder != qa.data.params["encoder"]:
+        print(f"policyqa: warning: the confidence tiers were calibrated for {qa.tiers.encoder}, the "
               f"index uses {qa.data.params['encoder']}; refusals may be off until you run "
               f"`POLICYQA_ENCODER={settings.encoder} python -m eval.calibrate`", file=sys.stderr)
     return qa
@@ -111,10 +111,14 @@ def cmd_search(args) -> int:
 
 
 def render_answer(a) -> str:
-    lines = [a.text]
-    if a.citations:
+    """The tier first (答复 / 可能相关 / 未找到), then the answer; a confident answer whose text
+    does not already name its sources (clause lookups, unit lists, questions about the
+    document) gets a citation list."""
+    from qa.confidence import TIER_NAMES
+    lines = [f"【{TIER_NAMES[a.confidence]}】", a.text]
+    if a.citations and a.answered and "出处：" not in a.text:
         lines.append("")
-        lines.append("引用：" if a.answered else "最接近的条款：")
+        lines.append("引用：")
         for i, h in enumerate(a.citations, 1):
             c = h.clause
             lines.append(f"【{i}】《{h.doc_title}》{c.label}{c.heading}"

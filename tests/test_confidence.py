@@ -1,0 +1,107 @@
+"""Confidence tiers: the model, the Answer fields, and what `ask` does with them."""
+import json
+
+import pytest
+
+from qa.confidence import OUT_FEATURES, TOP_FEATURES, Logistic, TierModel
+from qa.types import Answer
+
+
+def _model(none_at=0.5, out_at=0.2, ok_at=0.7):
+    # P(out) rises with `known` falling; P(correct) rises with `agree`
+    out = Logistic(OUT_FEATURES, (0, 0, 0.5, 0), (1, 1, 0.1, 1), (0, 0, -1.0, 0), 0.0)
+    top = Logistic(TOP_FEATURES, (1.5, 0, 0, 0, 0), (0.5, 1, 1, 1, 1), (1.0, 0, 0, 0, 0), 0.0)
+    return TierModel(out, top, none_at, out_at, ok_at)
+
+
+def _sig(known, agree):
+    return {"dense": 0.9, "coverage": 0.5, "known": known, "bm25": 1.0, "agree": agree,
+            "margin": 0.1, "dense_margin": 0.01}
+
+
+def test_tiers_from_the_two_probabilities():
+    m = _model()
+    assert m.decide(_sig(known=0.2, agree=3))[0] == "none"        # P(out) = σ(3) ≥ 0.5
+    assert m.decide(_sig(known=0.9, agree=3))[0] == "answer"      # P(out) = σ(-4), P(ok) = σ(3)
+    assert m.decide(_sig(known=0.9, agree=1))[0] == "possible"    # P(ok) = σ(-1) < 0.7
+    assert m.decide(_sig(known=0.6, agree=3))[0] == "possible"    # P(out) = σ(-1) ≥ 0.2
+    p = m.out_of_scope.probability(_sig(known=0.2, agree=3))
+    assert p == pytest.approx(1 / (1 + 2.718281828 ** -3), rel=1e-6)
+
+
+def test_model_round_trips_and_rejects_other_features():
+    m = _model()
+    assert TierModel.from_json(json.loads(json.dumps(m.to_json()))) == m
+    bad = m.to_json()
+    bad["top_correct"]["features"] = ["agree"]
+    with pytest.raises(ValueError, match="recalibrate"):
+        TierModel.from_json(bad)
+
+
+def test_answered_only_for_the_confident_tier():
+    assert Answer("q", "answer", "t").answered                        # default: answer
+    assert not Answer("q", "answer", "t", confidence="possible").answered
+    assert Answer("q", "refusal", "t").confidence == "none"
+    j = Answer("q", "answer", "t", confidence="possible").to_json()
+    assert j["confidence"] == "possible" and j["answered"] is False and j["kind"] == "answer"
+    with pytest.raises(ValueError, match="confidence"):
+        Answer("q", "answer", "t", confidence="sure")
+
+
+def test_shipped_model_is_fitted_for_the_default_encoder(qa):
+    assert qa.tiers.encoder == qa.data.params["encoder"]
+    assert 0 < qa.tiers.out_at <= qa.tiers.none_at < 1
+
+
+@pytest.mark.parametrize("q", [
+    pytest.param("个人所得税专项附加扣除怎么算", marks=pytest.mark.xfail(strict=True, reason=(
+        "known near miss: shares 税前加计扣除 with （五） and is answered from it confidently; "
+        "listed in eval/report.md"))),
+    "深圳高新区对企业有什么补贴", "今天柳州天气怎么样？"])
+def test_out_of_scope_is_never_a_confident_answer(qa, q):
+    a = qa.ask(q)
+    assert a.confidence != "answer" and not a.answered
+    assert "知识库" in a.text
+
+
+def test_refusal_names_what_the_knowledge_base_holds(qa):
+    a = qa.ask("北京中关村对企业有什么补贴")       # a place the corpus never names
+    assert a.confidence == "none" and a.kind == "refusal"
+    assert "知识库目前收录：柳州措施" in a.text and "中关村" in a.text and "只收录" not in a.text
+    assert "最接近的条款" in a.text and len(a.citations) == 3
+
+
+@pytest.mark.parametrize("ok_at,tier", [(1.01, "possible"), (0.0, "answer")])
+def test_ask_follows_the_tier_model(qa, monkeypatch, ok_at, tier):
+    from qa.compose import POSSIBLE_HEAD
+    from qa.engine import PolicyQA
+    shipped = qa.tiers
+    model = TierModel(shipped.out_of_scope, shipped.top_correct, 1.01, 1.01, ok_at)
+    monkeypatch.setattr(PolicyQA, "tiers", property(lambda self: model))
+    a = qa.ask("研发费用加计扣除")
+    assert a.confidence == tier and a.answered == (tier == "answer")
+    if tier == "possible":
+        assert a.text.startswith(POSSIBLE_HEAD) and len(a.citations) == 3
+        assert all(f"【{i}】" in a.text for i in (1, 2, 3))
+    else:
+        assert "出处：" in a.text and a.citations[0].clause.no == 5
+
+
+def test_confident_answer_quotes_first_then_sources(qa):
+    a = qa.ask("高新技术企业研发费用能加计扣除多少？")
+    assert a.confidence == "answer" and a.citations[0].clause.no == 5
+    first, rest = a.text.split("\n", 1)
+    assert first.startswith("“") and "75%" in first and first.endswith("【1】")
+    assert "出处：" in rest and "（五）" in rest and "牵头单位：市科技局" in rest
+    assert "policyqa add" not in a.text and "未加载" not in a.text
+
+
+def test_a_clause_naming_the_industry_outright_comes_first(qa):
+    # 生物医药 appears in （七） only; lexical runs put it far ahead, fusion must keep it
+    assert qa.search("生物医药企业有什么支持", top_k=1)[0].clause.no == 7
+
+
+def test_tuning_and_calibration_refuse_the_test_split():
+    from eval import calibrate, tune
+    assert tune.main(["--dev", "eval/test.jsonl"]) == 2
+    assert calibrate.main(["--dev", "eval/test.jsonl"]) == 2
