@@ -22,7 +22,7 @@ from .general import parse_document
 from .loaders import Loaded, is_traditional, load
 from .manifest import Manifest, _doc_from_json, find_document, load_builtin
 from .model import LEVELS, Document
-from .parser import iso_date
+from .docmeta import iso_date
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NUMBER_RE = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")

@@ -1,0 +1,79 @@
+"""The general parser on law layouts (invented texts): headings broken over lines, 第X条之一,
+numbers past 一千, citations at a line start, the head (title, adoption lines, preamble)."""
+from corpus.general import SUB_ARTICLE, join_segments, parse_general
+from corpus.model import Document
+
+DOC = Document(id="t", title="t", short="t", issuer="", date=None, level="national", parser="general")
+
+BROKEN = """测试市科学技术进步条例（测试用虚构文本）
+
+2001年5月1日测试市人民代表大会常务委员会第九次会议通过
+
+第一章 总则
+
+第一条 为了促进蓝鲸科技进步，制定本条例。
+
+第二条 本条例适用于测试市。
+
+第二章　科学技术研究开发
+
+机构
+
+第三条 研究开发机构应当公开蓝鲸数据。
+
+第三章
+
+促进与保障
+
+第四条 对研究开发机构给予奖励。
+
+第四章 审查和批准决算，听取和审议国民经济和
+
+社会发展计划、预算的执行情况报告
+
+第五条 本条例自2002年1月1日起施行。
+"""
+
+
+def test_heading_broken_over_lines_is_neither_clause_nor_shift():
+    p = parse_general(BROKEN, DOC)
+    assert [c.label for c in p.clauses] == ["第一条", "第二条", "第三条", "第四条", "第五条"]
+    assert [c.no for c in p.clauses] == [1, 2, 3, 4, 5]
+    assert [x.label for x in p.parts] == ["第一章", "第二章", "第三章", "第四章"]
+    assert p.parts[1].title == "科学技术研究开发机构"
+    assert p.parts[2].title == "促进与保障"
+    assert p.parts[3].title.endswith("预算的执行情况报告")
+    assert p.clause(3).part == "第二章　科学技术研究开发机构"
+    assert join_segments(p) == BROKEN
+
+
+def test_head_title_and_adoption_line():
+    p = parse_general(BROKEN, DOC)
+    assert p.title == "测试市科学技术进步条例（测试用虚构文本）"
+    assert p.preamble.text.startswith("2001年5月1日") and p.preamble.no == 0
+    assert [s.kind for s in p.segments[:3]] == ["title", "preamble", "part"]
+
+
+def test_unnumbered_text_under_a_heading_keeps_later_numbers():
+    text = ("第一章 总则\n\n本条例所称蓝鲸，是指虚构的测试对象，适用本条例。\n\n"
+            "第二条 甲。\n\n第三条 乙。\n")
+    p = parse_general(text, DOC)
+    assert [c.label for c in p.clauses] == ["第一章", "第二条", "第三条"]
+    assert p.clause(2).label == "第二条" and p.clause(3).label == "第三条"
+    assert join_segments(p) == text
+
+
+def test_sub_articles_and_numbers_past_one_thousand():
+    text = ("第一千二百五十九条 甲。\n第一千二百五十九条之一 乙。\n第一千二百六十条 丙。\n")
+    p = parse_general(text, DOC)
+    assert [c.label for c in p.clauses] == ["第一千二百五十九条", "第一千二百五十九条之一", "第一千二百六十条"]
+    assert [c.no for c in p.clauses] == [1259, 1259 * SUB_ARTICLE + 1, 1260]
+    assert len({c.key for c in p.clauses}) == 3
+
+
+def test_article_cited_at_a_line_start_is_not_an_article():
+    text = ("第一条 甲，依照下列规定：\n第五条规定的情形除外。\n第二条 乙。\n"
+            "第三条的决定》第一次修正\n第三条 丙。\n")
+    p = parse_general(text, DOC)
+    assert [c.label for c in p.clauses] == ["第一条", "第二条", "第三条"]
+    assert "第五条规定的情形除外" in p.clause(1).text
