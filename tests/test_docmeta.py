@@ -76,3 +76,30 @@ def test_title_broken_over_lines_and_repeated_title_not_joined():
     h = split_head(text, text.index("（一）"))
     assert h.title == "测试市关于促进蓝鲸产业发展的若干措施" and text[h.body_start:].startswith("根据")
     assert read_title("\u200b\n\u200b\n蓝鲸条例\n2001年1月1日 通过\n第一条 甲。\n") == "蓝鲸条例"
+
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<title>中华人民共和国蓝鲸促进法（测试用虚构文本）_测试市科学技术局</title></head><body>
+<nav>首页 | 政策法规</nav><div class="article">
+<h1>中华人民共和国蓝鲸促进法（测试用虚构文本）</h1>
+<p>（2002年6月29日第九届全国人民代表大会常务委员会第二十八次会议通过　根据2017年9月1日第十二届全国人民代表大会常务委员会第二十九次会议修订）</p>
+<p>第一条 为了改善蓝鲸经营环境，促进蓝鲸健康发展，制定本法。</p>
+<p>第二条 本法所称蓝鲸，是指依法设立的虚构测试对象。</p>
+<p>第三条 本法自2018年1月1日起施行。</p></div></body></html>"""
+
+
+def test_added_web_page_takes_its_h1_title_and_the_version_in_force(tmp_path):
+    from corpus import library
+    from corpus.loaders import html_title
+    page = tmp_path / "law.html"
+    page.write_text(PAGE, encoding="utf-8")
+    r = library.add(str(page), tmp_path / "home", doc_id="whale-law", level="national")
+    d = r.doc
+    assert d.title == "中华人民共和国蓝鲸促进法（测试用虚构文本）"
+    assert (d.published, d.revised, d.effective, d.date) == \
+        ("2002-06-29", "2017-09-01", "2018-01-01", "2017-09-01")
+    assert r.clauses == 3
+    back = library.effective_manifest(tmp_path / "home").get("whale-law")
+    assert back == d                                     # the new fields survive the manifest
+    assert html_title("<title>（2002年6月29日…通过）</title>") == ""
+    assert html_title("<title>蓝鲸办法 | 测试市政府</title>") == "蓝鲸办法"
