@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .docmeta import read_title
 from .errors import CorpusError
 from .model import Clause, Document, ParsedDocument, Segment
 from .text import heading, trim
@@ -48,5 +49,6 @@ def chunked(raw: str, doc: Document) -> ParsedDocument:
         clauses.append(Clause(key=key, doc_id=doc.id, no=n, label=f"第{n}段", heading=heading(text, 0),
                               text=text, body=text, start=s2, end=e2))
         segments.append(Segment("clause", s, bounds[n], key))
-    return ParsedDocument(doc=doc, raw=raw, title=doc.title, notice=None, preamble=None,
+    return ParsedDocument(doc=doc, raw=raw, title=read_title(raw) or doc.title, notice=None,
+                          preamble=None,
                           parts=(), clauses=tuple(clauses), segments=tuple(segments))

@@ -26,7 +26,7 @@ TITLE_END_RE = re.compile(r"(法|条例|规定|办法|细则|解释|决定|决�
 TITLE_LINE_MAX = 80
 TITLE_MAX = 160
 _REVISION_RE = re.compile(r"修正|修订|修改")
-_EFFECTIVE_RE = re.compile(rf"自[ \t\u3000]*{DATE_RE.pattern}[ \t\u3000]*起[ \t\u3000]*(?:施行|实施|生效)")
+_EFFECTIVE_RE = re.compile(rf"自[ \t\u3000]*{DATE_RE.pattern}[ \t\u3000]*起?[ \t\u3000]*(?:施行|实施|生效)")
 _EFFECTIVE_LINE_RE = re.compile(rf"^\W*{DATE_RE.pattern}\W*起?\W*(?:施行|实施|生效)\W*$")
 
 

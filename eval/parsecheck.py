@@ -23,7 +23,7 @@ from pathlib import Path
 
 from corpus.docmeta import read_dates
 from corpus.errors import CorpusError
-from corpus.general import clause_number, parse_general
+from corpus.general import clause_number, join_segments, parse_general
 from corpus.model import Document
 from corpus.numerals import cn_to_int
 
@@ -56,6 +56,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     misnumbered: list[str] = field(default_factory=list)   # article labels whose clause no differs
     explained: bool = False          # the mismatch comes from the source text, reason says how
+    tiles: bool = True               # join_segments(parsed) == raw and every clause is raw[start:end]
 
 
 def number_of(label: str) -> int:
@@ -87,6 +88,7 @@ def check_text(raw: str, name: str, rel: str = "") -> Result | None:
         return Result(rel or name, len(exp), 0, f"parse error: {exc}")
     got = [c.label for c in parsed.clauses]
     r = Result(rel or name, len(exp), len(got))
+    r.tiles = join_segments(parsed) == raw and all(raw[c.start:c.end] == c.text for c in parsed.all_clauses)
     r.misnumbered = [c.label for c in parsed.clauses if c.label in exp and c.no != number_of(c.label)]
     if got != exp:
         i = _first_difference(exp, got)
@@ -162,7 +164,8 @@ def report(results: list[Result], n_files: int, seconds: float, root: Path) -> s
         "| figure | value |",
         "|---|---|",
         f"| documents with 第X条 articles | {len(results)} |",
-        f"| articles expected / parsed | {sum(r.expected for r in results)} / {sum(r.got for r in results)} |",
+        f"| articles expected / clauses parsed | {sum(r.expected for r in results)} / {sum(r.got for r in results)} |",
+        f"| documents whose segments do not tile the text exactly | {sum(not r.tiles for r in results)} |",
         f"| documents whose clauses ≠ articles (unexplained) | {len(bad)} ({sum(not r.explained for r in bad)}) |",
         f"| articles whose clause number ≠ their 第X条 number | {sum(len(r.misnumbered) for r in results)} |",
         f"| title read ends with the file name's title | {sum(r.title_ok for r in titled)} of {len(titled)} |",
@@ -176,9 +179,18 @@ def report(results: list[Result], n_files: int, seconds: float, root: Path) -> s
         "",
     ]
     lines += [f"- `{r.path}` ({r.expected} expected, {r.got} parsed): {r.reason}" for r in bad] or ["none"]
-    lines += ["", "## Titles and dates not matching the file name", ""]
-    odd = [r for r in results if r.notes]
-    lines += [f"- `{r.path}`: {'; '.join(r.notes)}" for r in odd] or ["none"]
+    lines += ["", "## Titles not matching the file name", ""]
+    lines += [f"- `{r.path}`: {r.notes[0]}" for r in titled if not r.title_ok] or ["none"]
+    lines += ["", "## Version dates not matching the file name, by reason", ""]
+    why: dict[str, list[str]] = {}
+    for r in dated:
+        if not r.date_ok:
+            note = r.notes[-1]
+            why.setdefault(note.split(": ", 1)[1], []).append(f"`{r.path}` ({note.split(':')[0]})")
+    for reason, items in sorted(why.items(), key=lambda kv: -len(kv[1])):
+        shown = items if reason.startswith("UNEXPLAINED") else items[:5]
+        lines.append(f"- {reason}: {len(items)} documents, e.g.")
+        lines += [f"  - {x}" for x in shown]
     return "\n".join(lines) + "\n"
 
 

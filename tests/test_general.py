@@ -77,3 +77,10 @@ def test_article_cited_at_a_line_start_is_not_an_article():
     p = parse_general(text, DOC)
     assert [c.label for c in p.clauses] == ["第一条", "第二条", "第三条"]
     assert "第五条规定的情形除外" in p.clause(1).text
+
+
+def test_unnumbered_document_still_gets_its_heading_as_title():
+    text = "最高人民法院关于蓝鲸案件管辖的批复（测试用虚构文本）\n\n2001年1月1日 通过\n\n经研究，批复如下：蓝鲸案件由中级法院管辖。\n"
+    p = parse_general(text, DOC)
+    assert p.title == "最高人民法院关于蓝鲸案件管辖的批复（测试用虚构文本）"
+    assert join_segments(p) == text
