@@ -113,7 +113,7 @@ def split_head(raw: str, first_mark: int) -> Head:
     # layout 2: the title at the top, then adoption lines / preamble
     t_end, title = title_block(raw, 0, first_mark)
     if not title:
-        return Head(0, 0, 0, "", body_start if pre else 0)
+        return Head(0, 0, 0, "", 0)
     return Head(0, 0, t_end, title, t_end)
 
 

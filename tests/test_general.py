@@ -1,5 +1,8 @@
 """The general parser on law layouts (invented texts): headings broken over lines, 第X条之一,
 numbers past 一千, citations at a line start, the head (title, adoption lines, preamble)."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from corpus.general import SUB_ARTICLE, join_segments, parse_general
 from corpus.model import Document
 
@@ -84,3 +87,23 @@ def test_unnumbered_document_still_gets_its_heading_as_title():
     p = parse_general(text, DOC)
     assert p.title == "最高人民法院关于蓝鲸案件管辖的批复（测试用虚构文本）"
     assert join_segments(p) == text
+
+
+LINES = ["第一章 总则", "第二章　科学技术研究开发", "机构", "第一条 甲，制定本办法。", "第二条 乙。",
+         "第三条之一 丙。", "第五条规定的除外。", "一、总体要求", "（一）加强攻关。（牵头单位：市科技局）",
+         "（二）建设平台。", "1. 第一项。", "根据有关文件，制定本办法。", "为了促进发展，制定本办法。",
+         "2001年5月1日 测试市人民代表大会常务委员会第九次会议通过", "各区人民政府：", "测试市人民政府",
+         "测试市蓝鲸促进条例", "（2002年6月29日…通过）", "公开方式：主动公开", "", " ", "\u3000", "\u200b"]
+
+
+@given(st.lists(st.sampled_from(LINES), min_size=1, max_size=30), st.sampled_from(["\n", "\n\n"]))
+@settings(max_examples=300, deadline=None)
+def test_segments_tile_any_mixture_of_layouts(lines, sep):
+    text = sep.join(lines) + "\n"
+    if not text.strip():
+        return
+    p = parse_general(text, DOC)
+    assert join_segments(p) == text
+    assert all(text[c.start:c.end] == c.text for c in p.all_clauses)
+    assert len({c.key for c in p.all_clauses}) == len(p.all_clauses)
+    assert all(a.end <= b.start for a, b in zip(p.segments, p.segments[1:]))
