@@ -5,9 +5,10 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
+LAWS   ?= $(abspath ../shared/laws)
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev st index serve eval bench clean
+.PHONY: run test install install-dev st index serve eval bench parsecheck clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,10 @@ eval: install-dev
 
 bench: install-dev
 	$(VENV)/bin/policyqa bench
+
+# every 第X条 document of ../shared/laws (or LAWS=dir): clauses = articles; writes eval/PARSECHECK.md
+parsecheck: install
+	POLICYQA_LAWS=$(LAWS) $(PY) -m eval.parsecheck
 
 clean:
 	rm -rf .policyqa .pytest_cache

@@ -22,7 +22,8 @@ from .general import parse_document
 from .loaders import Loaded, is_traditional, load
 from .manifest import Manifest, _doc_from_json, find_document, load_builtin
 from .model import LEVELS, Document
-from .parser import iso_date
+from .versions import resolve_versions
+from .docmeta import iso_date, read_dates, read_title
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NUMBER_RE = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
@@ -65,7 +66,8 @@ def effective_manifest(h: Path | None = None, base: Manifest | None = None) -> M
         if doc.id not in docs:
             order.append(doc.id)
         docs[doc.id] = doc
-    return Manifest(documents=tuple(docs[i] for i in order), data_dir=base.data_dir)
+    # several versions of one document: the older ones are marked superseded (corpus.versions)
+    return Manifest(documents=resolve_versions(docs[i] for i in order), data_dir=base.data_dir)
 
 
 def normalise_number(s: str) -> str:
@@ -74,21 +76,16 @@ def normalise_number(s: str) -> str:
 
 
 def infer_metadata(text: str, title_hint: str = "") -> dict:
-    """Title, date and 文号 read from the text where it can."""
+    """Title, dates and 文号 read from the text where it can (corpus.docmeta)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    title = ""
-    for ln in lines[:6]:
-        if NUMBER_RE.fullmatch(ln) or iso_date(ln) and len(ln) < 20:
-            continue
-        if len(ln) <= 80 and not ln.endswith(("。", "：", ":")):
-            title = ln
-            break
-    title = title or title_hint.split("_")[0].split("|")[0].strip()
+    title = read_title(text, title_hint)        # a page's <h1>/<title>, else the heading lines
     # a 文号 stands on a line of its own near the top; one inside a sentence is a citation
     own = next((ln for ln in lines[:15] if NUMBER_RE.fullmatch(ln.strip(" 　"))), None)
     number = normalise_number(own) if own else None
+    dates = read_dates(text)
     head = "\n".join(lines[:12]) + "\n" + "\n".join(lines[-8:])
-    return {"title": title, "number": number, "date": iso_date(head)}
+    return {"title": title, "number": number, "date": dates.in_force or iso_date(head),
+            "published": dates.published, "revised": dates.revised, "effective": dates.effective}
 
 
 def guess_level(title: str, issuer: str) -> str:
@@ -169,7 +166,8 @@ def add(source: str, h: Path | None = None, *, doc_id: str | None = None, title:
         level=level or (base.level if base_doc else guess_level(title, issuer or "")),
         number=number or base.number, parser="general",
         implements=tuple(implements) if implements is not None else base.implements,
-        effective=effective or base.effective, repealed=repealed or base.repealed,
+        effective=effective or base.effective or meta["effective"], repealed=repealed or base.repealed,
+        published=meta["published"] or base.published, revised=meta["revised"] or base.revised,
         traditional=is_traditional(text), sha256=digest, format=loaded.format,
         source=str((folder / "text.txt").resolve()))
     parsed = parse_document(text, doc)       # fails before anything is written

@@ -104,8 +104,7 @@ def _pdf_text(data: bytes) -> str:
 def _html_text(data: bytes) -> tuple[str, str]:
     html, _ = decode_text(data) if not re.search(rb"charset=[\"']?gb", data[:2000], re.I) \
         else (data.decode("gb18030", errors="replace"), "gb18030")
-    m = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
-    title = re.sub(r"\s+", " ", m.group(1)).strip() if m else ""
+    title = html_title(html)
     import trafilatura
     text = ""
     for mode in ({"favor_precision": True}, {}, {"favor_recall": True}):   # strictest first
@@ -115,6 +114,23 @@ def _html_text(data: bytes) -> tuple[str, str]:
     if not text.strip():
         raise LoadError("found no main text in the page; save the page's text as .txt and add that")
     return text, title
+
+
+def html_title(html: str) -> str:
+    """The page's title: its first <h1>, else its <title> without the site name after _ or |;
+    never a line with a date (an adoption line set as a heading)."""
+    import html as htmllib
+    for pat in (r"<h1[^>]*>(.*?)</h1>", r"<title[^>]*>(.*?)</title>"):
+        m = re.search(pat, html, re.I | re.S)
+        if not m:
+            continue
+        t = htmllib.unescape(re.sub(r"<[^>]+>", "", m.group(1)))
+        t = re.sub(r"\s+", " ", t).strip()
+        if pat.startswith("<title"):
+            t = re.split(r"\s*[_|｜]\s*|\s+-\s+", t)[0].strip()
+        if t and not re.search(r"\d{4}\s*年\s*\d{1,2}\s*月", t):
+            return t
+    return ""
 
 
 def _sniff(name: str, data: bytes, content_type: str = "") -> str:

@@ -48,7 +48,8 @@ def _doc_from_json(d: dict) -> Document:
         parser=d.get("parser") or "city-measures", aliases=tuple(d.get("aliases") or ()),
         implements=tuple(d.get("implements") or ()), effective=d.get("effective"),
         repealed=d.get("repealed"), traditional=bool(d.get("traditional")),
-        sha256=d.get("sha256"), format=d.get("format"))
+        sha256=d.get("sha256"), format=d.get("format"), published=d.get("published"),
+        revised=d.get("revised"), superseded_by=d.get("superseded_by"))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ class Document:
     title: str
     short: str
     issuer: str
-    date: str | None
+    date: str | None                   # the date of this version: latest revision, else publication
     level: str
     number: str | None = None
     source: str | None = None          # file name under corpus/data, None = not loaded
@@ -27,6 +27,9 @@ class Document:
     traditional: bool = False          # text in traditional characters (indexed as simplified)
     sha256: str | None = None          # of the stored text, for user-added documents
     format: str | None = None          # txt | docx | pdf | html
+    published: str | None = None       # publication / adoption date of the original text
+    revised: str | None = None         # latest 修正/修订 date, None if never revised
+    superseded_by: str | None = None   # id of a newer version of the same document in force
 
     @property
     def level_name(self) -> str:
@@ -36,6 +39,10 @@ class Document:
         import datetime
         today = today or datetime.date.today().isoformat()
         return bool(self.repealed) and self.repealed <= today
+
+    @property
+    def superseded(self) -> bool:
+        return self.superseded_by is not None
 
     @property
     def loaded(self) -> bool:

@@ -9,7 +9,8 @@ def docs_table(qa) -> list[dict]:
         rows.append({"id": d.id, "title": d.title, "level": d.level, "issuer": d.issuer,
                      "date": d.date, "number": d.number, "loaded": True,
                      "clauses": len(p.clauses), "implements": list(d.implements),
-                     "effective": d.effective, "repealed": d.repealed, "format": d.format})
+                     "effective": d.effective, "repealed": d.repealed, "format": d.format,
+                     "published": d.published, "revised": d.revised, "superseded_by": d.superseded_by})
     for d in qa.missing:
         rows.append({"id": d.id, "title": d.title, "level": d.level, "issuer": d.issuer,
                      "date": d.date, "number": d.number, "loaded": False, "clauses": 0,

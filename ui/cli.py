@@ -169,6 +169,12 @@ def cmd_docs(args) -> int:
         if r.get("repealed"):
             state += f"，{r['repealed']}废止"
         print(f"{r['id']:<20} {r['level']:<8} {r['date'] or '-':<10} {state:<10} {r['title']}")
+        history = [f"{k}{r[f]}" for k, f in (("公布", "published"), ("修订/修正", "revised"),
+                                              ("施行", "effective")) if r.get(f)]
+        if r.get("superseded_by"):
+            history.append(f"已被 {r['superseded_by']} 取代（旧版本）")
+        if history:
+            print(f"{'':<20} {'，'.join(history)}")
         if r["implements"]:
             print(f"{'':<20} 实施：{'、'.join(r['implements'])}")
     missing = [r for r in rows if not r["loaded"]]
