@@ -185,6 +185,9 @@ class PolicyQA:
             named = self._named(question)
             doc_id = filters.docs[0] if filters and filters.docs else (named[0] if named else None)
             return self._lookup_answer(question, no, doc_id)
+        intent = meta_intent(question)
+        if intent == "basis":          # 这文件是根据国务院哪个文件定的: about this document
+            return self._meta_answer(question, intent)
         missing = mentioned_missing(question, self.missing)
         if missing:
             hits = self.searcher.hits(self.searcher.runs(question, allowed), "hybrid", 3)
@@ -197,13 +200,15 @@ class PolicyQA:
         uq = dept.parse_unit_query(question, self.catalog)
         if uq:
             return self._unit_answer(question, uq, allowed)
-        intent = meta_intent(question)
         if intent:
-            doc = self.primary()
-            cite = (self.hit_for(doc.preamble),) if doc.preamble else ()
-            return Answer(question, "meta", answer_meta(intent, doc, self.docs) +
-                          ("【1】" if cite else ""), cite, evidence={"intent": intent})
+            return self._meta_answer(question, intent)
         return self._retrieval_answer(question, allowed)
+
+    def _meta_answer(self, question: str, intent: str) -> Answer:
+        doc = self.primary()
+        cite = (self.hit_for(doc.preamble),) if doc.preamble else ()
+        return Answer(question, "meta", answer_meta(intent, doc, self.docs) +
+                      ("【1】" if cite else ""), cite, evidence={"intent": intent})
 
     def _unit_answer(self, question: str, uq: dept.UnitQuery, allowed=None) -> Answer:
         found = dept.clauses_for(uq, tuple(c for c in self.clauses
@@ -230,6 +235,8 @@ class PolicyQA:
         """Which path `ask` takes: lookup | not_loaded | department | meta | retrieval."""
         if find_reference(question) is not None:
             return "lookup"
+        if meta_intent(question) == "basis":
+            return "meta"
         if mentioned_missing(question, self.missing):
             return "not_loaded"
         if dept.parse_unit_query(question, self.catalog):
@@ -258,10 +265,10 @@ class PolicyQA:
         tier, p_out, p_ok = self.tiers.decide(sig)
         if self.settings.refuse_at is not None:
             tier = "none" if p_out >= self.settings.refuse_at else tier
-        if ev.foreign_place:
-            tier = "none"
         evidence = {**ev.to_json(), **{k: round(v, 4) for k, v in sig.items()},
                     "p_out_of_scope": round(p_out, 4), "p_top_correct": round(p_ok, 4)}
+        if ev.foreign_place:           # a place no loaded document names: refused by rule
+            tier = "none"
         if tier == "none":
             note = f"（知识库收录的文件没有涉及“{ev.foreign_place}”。）" if ev.foreign_place else ""
             return Answer(question, "refusal",
