@@ -53,10 +53,14 @@ def _date_cn(date: str | None) -> str:
     return f"（{y}年{m}月{d}日发布）"
 
 
+LEVELS = {"national": "国家级", "region": "自治区级", "city": "市级"}
+
+
 def source_line(h: Hit) -> str:
-    """Where a cited clause comes from: 《title》（date）（五）heading."""
+    """Where a cited clause comes from: 〔市级〕《title》（date）（五）heading."""
     c = h.clause
-    return f"《{h.doc_title}》{_date_cn(h.doc_date)}{c.label}{c.heading.rstrip('。')}"
+    level = f"〔{LEVELS[h.doc_level]}〕" if h.doc_level in LEVELS else ""
+    return f"{level}《{h.doc_title}》{_date_cn(h.doc_date)}{c.label}{c.heading.rstrip('。')}"
 
 
 def compose(hits: list[Hit], quotes: list[list[str]], docs: dict | None = None) -> str:

@@ -1,6 +1,7 @@
 """The qa library: PolicyQA.open() → search() / ask() / lookup()."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from corpus.library import effective_manifest
@@ -15,7 +16,7 @@ from . import departments as dept
 from .compose import compose, compose_none, compose_possible, pick_sentences
 from .confidence import load_tiers, signals
 from .evidence import measure
-from .filters import Filters, allowed_keys
+from .filters import DEFAULT_SCOPE, Filters, allowed_keys, scope_docs
 from .trace import trace
 from .meta import answer_meta, meta_intent, mentioned, mentioned_missing, not_loaded_text
 from .refs import find_reference
@@ -127,12 +128,13 @@ class PolicyQA:
     def _scope(self, question: str, filters: Filters | None) -> set[str] | None:
         """The filters' clauses, narrowed to the loaded documents the question names
         (广西措施里… → that document) unless --doc was given."""
-        allowed = allowed_keys(self, filters)
         if len(self.documents) < 2 or (filters and filters.docs):
-            return allowed
+            return allowed_keys(self, filters)
         named = set(self._named(question))
         if not named:
-            return allowed
+            return allowed_keys(self, filters)
+        # a named document is searched whatever the scope
+        allowed = allowed_keys(self, replace(filters or Filters(), scope="all"))
         keys = {c.key for c in self.clauses if c.doc_id in named}
         return keys if allowed is None else (keys & allowed) or allowed
 
@@ -202,10 +204,19 @@ class PolicyQA:
             return self._unit_answer(question, uq, allowed)
         if intent:
             return self._meta_answer(question, intent)
-        return self._retrieval_answer(question, allowed)
+        a = self._retrieval_answer(question, allowed)
+        if a.confidence != "answer" and not (filters and (filters.scope or filters.docs)) \
+                and len(scope_docs(self, "all")) > len(scope_docs(self, DEFAULT_SCOPE)):
+            # the home family gave no confident answer: look in every loaded document
+            wider = self._retrieval_answer(
+                question, allowed_keys(self, replace(filters or Filters(), scope="all")))
+            if wider.confidence == "answer" or (a.confidence == "none" and wider.confidence != "none"):
+                return wider
+        return a
 
     def _meta_answer(self, question: str, intent: str) -> Answer:
-        doc = self.primary()
+        named = self._named(question)
+        doc = next((p for p in self.documents if named and p.doc.id == named[0]), self.primary())
         cite = (self.hit_for(doc.preamble),) if doc.preamble else ()
         return Answer(question, "meta", answer_meta(intent, doc, self.docs) +
                       ("【1】" if cite else ""), cite, evidence={"intent": intent})

@@ -1,4 +1,11 @@
-"""Search and ask filters: by document, level, department; repealed documents left out."""
+"""Search and ask filters: by document, level, department and scope; repealed and superseded
+documents left out unless asked for.
+
+Scope (`--scope`): `home` = the home document (the city measures); `family` = the home document
+and the documents it implements, transitively (含上级文件); `all` = every loaded document. The
+default scope is `family`; `ask` falls back to `all` when the family gives no confident answer,
+and a question naming a loaded document searches that document whatever the scope.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,10 +19,38 @@ class Filters:
     levels: tuple[str, ...] = ()
     dept: str | None = None
     include_repealed: bool = False
+    scope: str = ""                    # home | family | all; "" = the default (family)
+    include_superseded: bool = False
+
+    def __post_init__(self):
+        if self.scope not in SCOPES:
+            raise SearchError(f"unknown scope {self.scope!r}; use home (只看本文件), "
+                              "family (含上级文件) or all (全部)")
 
     @property
     def active(self) -> bool:
         return bool(self.docs or self.levels or self.dept)
+
+
+SCOPES = ("", "home", "family", "all")
+DEFAULT_SCOPE = "family"
+
+
+def scope_docs(qa, scope: str) -> set[str]:
+    """Loaded document ids in a scope (see the module docstring)."""
+    loaded = {p.doc.id: p.doc for p in qa.documents}
+    home = qa.documents[0].doc.id
+    if scope == "all":
+        return set(loaded)
+    if scope == "home":
+        return {home}
+    family, todo = {home}, [home]
+    while todo:
+        for parent in loaded[todo.pop()].implements:
+            if parent in loaded and parent not in family:
+                family.add(parent)
+                todo.append(parent)
+    return family
 
 
 def allowed_keys(qa, f: Filters | None) -> set[str] | None:
@@ -24,7 +59,10 @@ def allowed_keys(qa, f: Filters | None) -> set[str] | None:
     f = f or Filters()
     docs = {p.doc.id: p.doc for p in qa.documents}
     repealed = {i for i, d in docs.items() if d.is_repealed()}
-    if not f.active and (f.include_repealed or not repealed):
+    superseded = {i for i, d in docs.items() if d.superseded and not f.include_superseded}
+    in_scope = scope_docs(qa, f.scope or DEFAULT_SCOPE) if not f.docs else set(docs)
+    if not f.active and (f.include_repealed or not repealed) and not superseded \
+            and in_scope == set(docs):
         return None
     unknown = [d for d in f.docs if d not in docs]
     if unknown:
@@ -36,6 +74,8 @@ def allowed_keys(qa, f: Filters | None) -> set[str] | None:
     for c in qa.clauses:
         d = docs[c.doc_id]
         if c.doc_id in repealed and not f.include_repealed:
+            continue
+        if c.doc_id in superseded or c.doc_id not in in_scope:
             continue
         if f.docs and c.doc_id not in f.docs:
             continue
@@ -51,5 +91,6 @@ def allowed_keys(qa, f: Filters | None) -> set[str] | None:
     if not keys:
         raise SearchError("no clause matches these filters"
                           + (" (repealed documents are left out; add --include-repealed)" if repealed else "")
+                          + (" (superseded versions are left out; add --include-superseded)" if superseded else "")
                           + "; `policyqa docs` lists the documents")
     return keys

@@ -43,16 +43,25 @@ def _doc_name(doc: Document) -> str:
 def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Document]) -> str:
     doc, notice = parsed.doc, parsed.notice
     name = _doc_name(doc)
+    issuer = (notice.issuer if notice else doc.issuer) or "（文中未写明）"
     if intent == "date":
-        date = (notice.date if notice else None) or doc.date
-        y, m, d = (int(x) for x in date.split("-"))
-        return f"{name}由{notice.issuer if notice else doc.issuer}于{y}年{m}月{d}日印发（见印发通知落款）。"
+        if notice and notice.date:
+            return f"{name}由{issuer}于{_cn_date(notice.date)}印发（见印发通知落款）。"
+        facts = [f"公布于{_cn_date(doc.published)}" if doc.published else "",
+                 f"最近一次修改于{_cn_date(doc.revised)}" if doc.revised else "",
+                 f"自{_cn_date(doc.effective)}起施行" if doc.effective else ""]
+        facts = [f for f in facts if f] or [f"日期为{_cn_date(doc.date)}" if doc.date else "文中未写明日期"]
+        return f"{name}" + "，".join(facts) + "。"
     if intent == "issuer":
-        return f"{name}的发文单位是{notice.issuer if notice else doc.issuer}；印发通知写明该措施“已经市委、市人民政府同意”。"
+        agreed = re.search(r"已经[^，。]*同意", notice.text) if notice else None
+        return f"{name}的发文单位是{issuer}" + (f"；印发通知写明“{agreed.group(0)}”" if agreed else "") + "。"
     if intent == "number":
-        return f"{name}的印发通知未印有文号；落款为{notice.issuer if notice else doc.issuer}，{notice.date if notice else doc.date}。"
+        if doc.number:
+            return f"{name}的文号是{doc.number}。"
+        return f"{name}未印有文号；落款为{issuer}" + (f"，{doc.date}" if doc.date else "") + "。"
     if intent == "title":
-        return f"文件全称为{name}，以《{parsed.title}》的通知印发。"
+        via = f"，以《{parsed.title}》的通知印发" if notice and parsed.title != doc.title else ""
+        return f"文件全称为{name}{via}。"
     if intent == "structure":
         parts = "；".join(f"{p.label}{p.title}（{_range(p.numbers)}）" for p in parsed.parts)
         return f"{name}共{len(parsed.parts)}个部分、{len(parsed.clauses)}条措施：{parts}。"
@@ -64,6 +73,14 @@ def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Documen
         num = f"（{target.number}）" if target and target.number else ""
         lines.append(f"《{title}》{num}——{status}")
     return (f"{name}的序言写明，措施依据以下文件精神制定：\n" + "\n".join(f"- {x}" for x in lines))
+
+
+def _cn_date(date: str) -> str:
+    try:
+        y, m, d = (int(x) for x in date.split("-"))
+    except ValueError:
+        return date
+    return f"{y}年{m}月{d}日"
 
 
 def _range(numbers: tuple[int, ...]) -> str:

@@ -111,7 +111,9 @@ def test_replace_and_remove_leave_no_stale_hits(tmp_path, encoder):
     store.build(library.effective_manifest(home), Settings(), root, encoder=encoder)
     first = store.read_params(root)["embedded"]
     qa = PolicyQA.open(root, manifest=library.effective_manifest(home), encoder=encoder)
-    assert qa.search("蓝鲸", top_k=1, method="bm25")[0].clause.doc_id == "test-rules"
+    every = Filters(scope="all")      # test-rules implements nothing: outside the home family
+    assert qa.search("蓝鲸", top_k=1, method="bm25", filters=every)[0].clause.doc_id == "test-rules"
+    assert all(h.clause.doc_id == "liuzhou-2021" for h in qa.search("蓝鲸", top_k=5))
 
     src.write_text(ARTICLES.replace("蓝鲸", "海豚"), encoding="utf-8")
     assert library.add(str(src), home, doc_id="test-rules").status == "replaced"
@@ -120,8 +122,9 @@ def test_replace_and_remove_leave_no_stale_hits(tmp_path, encoder):
     assert first["liuzhou-2021"] > 0 and second["liuzhou-2021"] == 0     # only the changed doc
     assert second["test-rules"] > 0
     qa = PolicyQA.open(root, manifest=library.effective_manifest(home), encoder=encoder)
-    assert not any("蓝鲸" in h.clause.text for h in qa.search("蓝鲸孵化器", top_k=30, method="bm25"))
-    assert qa.search("海豚", top_k=1, method="bm25")[0].clause.doc_id == "test-rules"
+    assert not any("蓝鲸" in h.clause.text for h in qa.search("蓝鲸孵化器", top_k=30, method="bm25",
+                                                            filters=every))
+    assert qa.search("海豚", top_k=1, method="bm25", filters=every)[0].clause.doc_id == "test-rules"
 
     library.remove("test-rules", home)
     store.build(library.effective_manifest(home), Settings(), root, encoder=encoder)
@@ -144,8 +147,8 @@ def test_repealed_documents_are_left_out_by_default(tmp_path, encoder):
     store.build(library.effective_manifest(home), Settings(), root, encoder=encoder)
     qa = PolicyQA.open(root, manifest=library.effective_manifest(home), encoder=encoder)
     q = "数字经济示范企业有奖励吗"                     # simplified query, traditional text
-    assert all(h.clause.doc_id != "test-trad" for h in qa.search(q, top_k=30))
-    hits = qa.search(q, top_k=1, filters=Filters(include_repealed=True))
+    assert all(h.clause.doc_id != "test-trad" for h in qa.search(q, top_k=30, filters=Filters(scope="all")))
+    hits = qa.search(q, top_k=1, filters=Filters(include_repealed=True, scope="all"))
     assert hits[0].clause.doc_id == "test-trad"
     assert "數字經濟" in hits[0].clause.text                 # displayed as published
 
@@ -186,3 +189,17 @@ def test_cli_add_docs_trace_remove(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out.startswith("removed gx-2021")
     assert main(idx + ["search", "研发", "--doc", "gx-2021"]) == 1
     assert "not loaded" in capsys.readouterr().err
+
+
+def test_scopes_home_family_all(family):
+    from qa.filters import scope_docs
+    qa = _open(family)
+    loaded = {p.doc.id for p in qa.documents}
+    assert scope_docs(qa, "home") == {"liuzhou-2021"}
+    assert scope_docs(qa, "family") == {"liuzhou-2021", "gx-2021"} <= loaded   # 柳州措施 implements 广西措施
+    assert scope_docs(qa, "all") == loaded
+    q = "新获批的高新区有什么支持"
+    assert {h.clause.doc_id for h in qa.search(q, top_k=10, filters=Filters(scope="home"))} == {"liuzhou-2021"}
+    assert "gx-2021" in {h.clause.doc_id for h in qa.search(q, top_k=10, filters=Filters(scope="family"))}
+    with pytest.raises(SearchError, match="scope"):
+        Filters(scope="province")

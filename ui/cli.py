@@ -92,7 +92,8 @@ def _hit_line(i: int, h) -> str:
 def _filters(args):
     from qa.filters import Filters
     return Filters(docs=tuple(args.doc or ()), levels=tuple(args.level or ()), dept=args.dept,
-                   include_repealed=args.include_repealed)
+                   include_repealed=args.include_repealed, scope=args.scope,
+                   include_superseded=args.include_superseded)
 
 
 def cmd_search(args) -> int:
@@ -121,8 +122,8 @@ def render_answer(a) -> str:
         lines.append("引用：")
         for i, h in enumerate(a.citations, 1):
             c = h.clause
-            lines.append(f"【{i}】《{h.doc_title}》{c.label}{c.heading}"
-                         f"（牵头单位：{'、'.join(c.lead_units) or '未写明'}）")
+            units = f"（牵头单位：{'、'.join(c.lead_units)}）" if c.lead_units else ""
+            lines.append(f"【{i}】《{h.doc_title}》{c.label}{c.heading}{units}")
     return "\n".join(lines)
 
 
@@ -213,6 +214,10 @@ def _filter_args(s) -> None:
     s.add_argument("--level", action="append", choices=("national", "region", "city"))
     s.add_argument("--dept", help="only clauses this unit leads or partners in")
     s.add_argument("--include-repealed", action="store_true", help="also search repealed documents")
+    s.add_argument("--scope", choices=("home", "family", "all"), default="",
+                   help="home = 只看柳州措施; family = 含上级文件 (default); all = 全部已加载文件")
+    s.add_argument("--include-superseded", action="store_true",
+                   help="also search older versions superseded by a newer one")
 
 
 def build_parser() -> argparse.ArgumentParser:
