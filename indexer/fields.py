@@ -16,9 +16,10 @@ from typing import Callable
 import numpy as np
 
 from .bm25 import make_bm25
-from .tokenize import char_bigrams
+from .examples import load_examples
+from .tokenize import char_bigrams, normalise
 
-FILES = ("bigrams.json", "clause_vectors.npy")
+FILES = ("bigrams.json", "clause_vectors.npy", "examples.json", "example_vectors.npy")
 CLAUSE_CHARS = 512     # the encoder reads at most ~512 tokens; longer texts are cut here
 
 
@@ -26,15 +27,34 @@ CLAUSE_CHARS = 512     # the encoder reads at most ~512 tokens; longer texts are
 class Fields:
     bigram: object                 # BM25Index | SparseBM25 over char bigrams
     clause_vectors: np.ndarray     # (clauses, dim) float32, L2-normalised
+    examples: list = None          # [[normalised question, [gold clause rows]]]
+    example_vectors: np.ndarray = None
 
     def clause_cosines(self, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return self.clause_vectors[rows] @ np.asarray(qvec, dtype=np.float32)
 
+    def memory(self, question: str, qvec: np.ndarray, n_clauses: int) -> np.ndarray:
+        """Per clause row: the best cosine between the question and an example question
+        whose gold is that clause (-inf where none); an identical example is skipped."""
+        best = np.full(n_clauses, -np.inf)
+        if not self.examples:
+            return best
+        sims = self.example_vectors @ np.asarray(qvec, dtype=np.float32)
+        me = normalise(question.strip())
+        for (text, rows), s in zip(self.examples, sims):
+            if text != me:
+                for r in rows:
+                    if s > best[r]:
+                        best[r] = s
+        return best
+
 
 def build(out: Path, texts: list[str], doc_ids: list[str],
-          embed: Callable[[str, list[str]], np.ndarray]) -> dict:
-    """Write both files for `texts` (one per clause, in row order) into `out`; `embed(doc_id,
-    passages)` returns vectors (cached per document). Returns counts for params.json."""
+          embed: Callable[[str, list[str]], np.ndarray], keys: list[str] | None = None,
+          embed_queries: Callable[[list[str]], np.ndarray] | None = None) -> dict:
+    """Write the files for `texts` (one per clause, in row order) into `out`; `embed(doc_id,
+    passages)` returns vectors (cached per document); `embed_queries` encodes the example
+    questions whose gold clauses (`keys`) are loaded. Returns counts for params.json."""
     grams = [char_bigrams(t) for t in texts]
     (out / "bigrams.json").write_text(json.dumps(grams, ensure_ascii=False), encoding="utf-8")
     blocks, start = [], 0
@@ -46,7 +66,16 @@ def build(out: Path, texts: list[str], doc_ids: list[str],
         start = end
     vecs = np.concatenate(blocks).astype(np.float32) if blocks else np.zeros((0, 1), np.float32)
     np.save(out / "clause_vectors.npy", vecs, allow_pickle=False)
-    return {"bigram_tokens": sum(len(g) for g in grams), "clause_vectors": int(len(vecs))}
+    row = {k: i for i, k in enumerate(keys or [])}
+    examples = [(q, [row[g] for g in gold if g in row]) for q, gold in load_examples()]
+    examples = [(q, rows) for q, rows in examples if rows]
+    ev = embed_queries([q for q, _ in examples]) if examples and embed_queries else \
+        np.zeros((0, vecs.shape[1] if len(vecs) else 1), np.float32)
+    (out / "examples.json").write_text(json.dumps(
+        [[normalise(q), rows] for q, rows in examples[:len(ev)]], ensure_ascii=False), encoding="utf-8")
+    np.save(out / "example_vectors.npy", np.asarray(ev, dtype=np.float32), allow_pickle=False)
+    return {"bigram_tokens": sum(len(g) for g in grams), "clause_vectors": int(len(vecs)),
+            "examples": int(len(ev))}
 
 
 def load(d: Path, n_clauses: int, k1: float, b: float, impl: str = "auto") -> Fields:
@@ -55,4 +84,8 @@ def load(d: Path, n_clauses: int, k1: float, b: float, impl: str = "auto") -> Fi
     if len(grams) != n_clauses or vecs.shape[0] != n_clauses:
         raise ValueError(f"bigrams.json/clause_vectors.npy hold {len(grams)}/{vecs.shape[0]} "
                          f"rows for {n_clauses} clauses")
-    return Fields(make_bm25(grams, k1=k1, b=b, impl=impl), vecs)
+    examples = json.loads((d / "examples.json").read_text(encoding="utf-8"))
+    ev = np.load(d / "example_vectors.npy", allow_pickle=False)
+    if len(examples) != len(ev) or any(r >= n_clauses for _, rows in examples for r in rows):
+        raise ValueError("examples.json and example_vectors.npy disagree")
+    return Fields(make_bm25(grams, k1=k1, b=b, impl=impl), vecs, examples, ev)

@@ -23,6 +23,7 @@ class Settings:
     w_bm25: float = 0.5              # fusion weight of the BM25 run
     w_dense: float = 2.0             # fusion weight of the dense run
     w_bigram: float = 0.5            # fusion weight of the character-bigram BM25 run
+    w_memory: float = 2.0            # fusion weight of the answered-example-question run
     clause_vec: float = 0.5          # dense: best passage cosine + this × whole-clause cosine
     thesaurus: float = 0.4           # weight of 同义词词林 synonyms in the BM25 query (0 = off)
     dense_sentences: int = 400       # passages fetched from faiss per query

@@ -35,6 +35,7 @@ from .encoders import Encoder, make_encoder
 from .errors import EmptyCorpusError, IndexFormatError
 from .records import clause_from_json, clause_to_json, doc_from_json, document_from_json, document_to_json
 from .settings import Settings
+from .examples import fingerprint as examples_fingerprint
 from .tokenize import resources_fingerprint, tokenize
 
 FORMAT = 3
@@ -54,6 +55,7 @@ def fingerprint(manifest: Manifest, settings: Settings) -> str:
     h.update(f"format={FORMAT};bm25={VARIANT}".encode())
     h.update(manifest.fingerprint().encode())
     h.update(resources_fingerprint().encode())
+    h.update(examples_fingerprint().encode())
     h.update(json.dumps(settings.index_params(), sort_keys=True).encode())
     return h.hexdigest()
 
@@ -67,10 +69,12 @@ def index_text(c: Clause, traditional: bool = False) -> str:
     return c.body
 
 
-def embed_cached(encoder: Encoder, passages: list[str], cache: Path) -> tuple[np.ndarray, bool]:
-    """Passage vectors of one document, reused from `cache` when the same encoder has
-    embedded exactly these passages before. Returns (vectors, freshly embedded?)."""
-    key = hashlib.sha256((encoder.id + "\x00" + "\x00".join(passages)).encode()).hexdigest()
+def embed_cached(encoder: Encoder, passages: list[str], cache: Path,
+                 query: bool = False) -> tuple[np.ndarray, bool]:
+    """Passage vectors of one document (query vectors when `query`), reused from `cache` when
+    the same encoder has embedded exactly these texts before. Returns (vectors, fresh?)."""
+    key = hashlib.sha256((encoder.id + ("\x00query" if query else "") + "\x00" +
+                          "\x00".join(passages)).encode()).hexdigest()
     path = cache / f"{key}.npy"
     if path.exists():
         try:
@@ -79,7 +83,7 @@ def embed_cached(encoder: Encoder, passages: list[str], cache: Path) -> tuple[np
                 return vecs, False
         except (OSError, ValueError):
             pass
-    vecs = encoder.encode_passages(passages)
+    vecs = encoder.encode_queries(passages) if query else encoder.encode_passages(passages)
     cache.mkdir(parents=True, exist_ok=True)
     tmp = cache / f"{key}.{os.getpid()}.tmp.npy"
     np.save(tmp, vecs, allow_pickle=False)
@@ -159,7 +163,9 @@ def build(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROO
     _write_json(tmp / "sentences.json", [list(x) for x in sentences])
     params["fields"] = fields_mod.build(
         tmp, texts, [c.doc_id for c in clauses],
-        lambda _doc, ps: embed_cached(encoder, ps, root / "embeddings")[0])
+        lambda _doc, ps: embed_cached(encoder, ps, root / "embeddings")[0],
+        keys=[c.key for c in clauses],
+        embed_queries=lambda qs: embed_cached(encoder, qs, root / "embeddings", query=True)[0])
     dense = make_faiss_index(vectors, settings.dense_index)
     params["dense_index"] = type(dense).__name__
     faiss.write_index(dense, str(tmp / "dense.faiss"))

@@ -75,7 +75,7 @@ def compose(hits: list[Hit], quotes: list[list[str]], docs: dict | None = None) 
     return "\n".join(lines)
 
 
-POSSIBLE_HEAD = "知识库中没有找到直接回答这个问题的条款。以下条款可能相关，请对照原文核实："
+POSSIBLE_HEAD = "不能确定知识库中有直接回答这个问题的条款。以下条款可能相关，请对照原文核实："
 
 
 def compose_possible(hits: list[Hit], quotes: list[list[str]]) -> str:

@@ -4,8 +4,9 @@ Two small logistic models, both fitted on the dev split by `python -m eval.calib
   out_of_scope  P(the knowledge base does not answer the question), over the evidence signals
                 of qa/evidence.py (dense, coverage, known, bm25)
   top_correct   P(the first clause is right | in scope), over signals of agreement and margin:
-                how many of the three runs put the fused top clause first, the fused score
-                margin, the dense margin, the top clause's coverage and best cosine
+                how many of the runs put the fused top clause first, the fused score margin,
+                the dense margin, the top clause's coverage and best cosine, and the best
+                cosine to an answered example question
 A question is `none` when P(out) reaches `none_at`; `answer` when P(out) < `out_at` and
 P(correct) reaches `ok_at`; `possible` otherwise. The thresholds are chosen on dev so that confident
 answers rarely cite a wrong clause first and answerable questions are rarely refused.
@@ -20,7 +21,7 @@ from pathlib import Path
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "confidence.json"
 OUT_FEATURES = ("dense", "coverage", "known", "bm25")
-TOP_FEATURES = ("agree", "margin", "dense_margin", "coverage", "dense")
+TOP_FEATURES = ("agree", "margin", "dense_margin", "coverage", "dense", "memory")
 TIERS = ("answer", "possible", "none")
 TIER_NAMES = {"answer": "答复", "possible": "可能相关", "none": "未找到"}
 
@@ -102,5 +103,6 @@ def signals(runs, hits, ev) -> dict[str, float]:
     d_margin = (dense[0] - dense[1]) if len(dense) > 1 else (dense[0] if dense else 0.0)
     return {"dense": ev.dense, "coverage": ev.coverage, "known": ev.known,
             "bm25": math.log1p(max(ev.bm25, 0.0)), "agree": float(agree),
+            "memory": max(runs.memory.values(), default=0.0),
             "margin": (s1 - s2) / s1 if s1 > 0 else 0.0,
             "dense_margin": float(d_margin) if math.isfinite(d_margin) else 0.0}

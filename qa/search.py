@@ -13,7 +13,7 @@ from indexer.tokenize import char_bigrams, query_tokens
 
 from .types import Hit
 
-METHODS = ("hybrid", "bm25", "bigram", "dense")
+METHODS = ("hybrid", "bm25", "bigram", "dense", "memory")
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -37,9 +37,11 @@ class Runs:
     dense: dict[str, float]
     dense_rows: dict[str, int]         # best sentence row per clause
     bigram: dict[str, float]
+    memory: dict[str, float]
 
     def named(self) -> dict[str, dict[str, float]]:
-        return {"bm25": self.bm25, "bigram": self.bigram, "dense": self.dense}
+        return {"bm25": self.bm25, "bigram": self.bigram, "dense": self.dense,
+                "memory": self.memory}
 
 
 class Searcher:
@@ -67,7 +69,8 @@ class Searcher:
         `fusion_depth` best clauses (all of them on a small corpus):
           bm25    jieba terms (+ curated synonyms at 1, 同义词词林 synonyms at `thesaurus`)
           bigram  character bigrams of the question
-          dense   best passage cosine + `clause_vec` × whole-clause cosine"""
+          dense   best passage cosine + `clause_vec` × whole-clause cosine
+          memory  best cosine to an answered example question about the clause"""
         s, data = self.settings, self.data
         depth = s.fusion_depth
         bm = data.bm25.weighted_scores(expand_weighted(
@@ -82,11 +85,15 @@ class Searcher:
         cand = cand[np.isfinite(best[cand])]
         if s.clause_vec and len(cand):
             best[cand] += s.clause_vec * data.fields.clause_cosines(qvec, cand)
+        mem = data.fields.memory(question, qvec, len(self._keys)) if s.w_memory else \
+            np.full(len(self._keys), -np.inf)
+        mem = np.where(ok, mem, -np.inf)
+        memory_run = {self._keys[i]: float(mem[i]) for i in _top(mem, depth) if np.isfinite(mem[i])}
         bm25_run = {self._keys[i]: float(bm[i]) for i in _top(bm, depth) if bm[i] > 0}
         bigram_run = {self._keys[i]: float(bg[i]) for i in _top(bg, depth) if bg[i] > 0}
         dense_run = {self._keys[i]: float(best[i]) for i in cand}
         rows = {k: int(best_row[self.row_of[k]]) for k in dense_run}
-        return Runs(question, tuple(tokens), qvec, bm25_run, dense_run, rows, bigram_run)
+        return Runs(question, tuple(tokens), qvec, bm25_run, dense_run, rows, bigram_run, memory_run)
 
     def fuse(self, runs: Runs, method: str = "hybrid") -> list[tuple[str, float]]:
         if method not in METHODS:
@@ -95,7 +102,8 @@ class Searcher:
             scored = runs.named()[method]
         else:
             s = self.settings
-            weights = {"bm25": s.w_bm25, "bigram": s.w_bigram, "dense": s.w_dense}
+            weights = {"bm25": s.w_bm25, "bigram": s.w_bigram, "dense": s.w_dense,
+                       "memory": s.w_memory}
             named = {m: r for m, r in runs.named().items() if weights[m] > 0}
             w = {m: weights[m] for m in named}
             if s.fusion == "rrf":
@@ -110,6 +118,7 @@ class Searcher:
         if top_k < 1:
             raise SearchError(f"top-k must be at least 1 (got {top_k})")
         bm_rank, dn_rank, bg_rank = ranks(runs.bm25), ranks(runs.dense), ranks(runs.bigram)
+        mm_rank = ranks(runs.memory)
         out = []
         for key, score in self.fuse(runs, method)[:top_k]:
             row = self.row_of[key]
@@ -117,7 +126,7 @@ class Searcher:
             out.append(Hit.of(
                 c, self.doc_of.get(c.doc_id), score,
                 bm25_rank=bm_rank.get(key), dense_rank=dn_rank.get(key),
-                bigram_rank=bg_rank.get(key),
+                bigram_rank=bg_rank.get(key), memory_rank=mm_rank.get(key),
                 bm25_score=runs.bm25.get(key, 0.0), dense_score=runs.dense.get(key, 0.0),
                 matched=tuple(self.data.bm25.matched(list(runs.tokens), row)),
                 coverage=self.data.bm25.coverage(list(runs.tokens), row)))

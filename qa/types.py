@@ -24,6 +24,7 @@ class Hit:
     doc_level: str = ""                # national | region | city
     doc_date: str | None = None        # 发布日期 of the document
     bigram_rank: int | None = None
+    memory_rank: int | None = None
 
     @property
     def citation(self) -> str:
@@ -43,7 +44,8 @@ class Hit:
 
     @property
     def ranks(self) -> dict[str, int | None]:
-        return {"bm25": self.bm25_rank, "bigram": self.bigram_rank, "dense": self.dense_rank}
+        return {"bm25": self.bm25_rank, "bigram": self.bigram_rank, "dense": self.dense_rank,
+                "memory": self.memory_rank}
 
     def to_json(self) -> dict:
         c = self.clause

@@ -33,9 +33,9 @@ def test_ask_json(run):
     assert code == 0 and a["kind"] == "answer" and a["confidence"] in ("answer", "possible")
     assert a["answered"] is (a["confidence"] == "answer")
     assert a["citations"][0]["clause_no"] in (12, 13)
-    code, out, _ = run("ask", "高新技术企业研发费用能加计扣除多少？", "--json")
+    code, out, _ = run("ask", "第五条", "--json")
     a = json.loads(out)
-    assert (a["kind"], a["confidence"], a["answered"]) == ("answer", "answer", True)
+    assert (a["kind"], a["confidence"], a["answered"]) == ("lookup", "answer", True)
 
 
 def test_ask_text_has_citations(run):

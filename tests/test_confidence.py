@@ -10,13 +10,13 @@ from qa.types import Answer
 def _model(none_at=0.5, out_at=0.2, ok_at=0.7):
     # P(out) rises with `known` falling; P(correct) rises with `agree`
     out = Logistic(OUT_FEATURES, (0, 0, 0.5, 0), (1, 1, 0.1, 1), (0, 0, -1.0, 0), 0.0)
-    top = Logistic(TOP_FEATURES, (1.5, 0, 0, 0, 0), (0.5, 1, 1, 1, 1), (1.0, 0, 0, 0, 0), 0.0)
+    top = Logistic(TOP_FEATURES, (1.5, 0, 0, 0, 0, 0), (0.5, 1, 1, 1, 1, 1), (1.0, 0, 0, 0, 0, 0), 0.0)
     return TierModel(out, top, none_at, out_at, ok_at)
 
 
 def _sig(known, agree):
     return {"dense": 0.9, "coverage": 0.5, "known": known, "bm25": 1.0, "agree": agree,
-            "margin": 0.1, "dense_margin": 0.01}
+            "margin": 0.1, "dense_margin": 0.01, "memory": 0.8}
 
 
 def test_tiers_from_the_two_probabilities():
@@ -58,7 +58,7 @@ def test_shipped_model_is_fitted_for_the_default_encoder(qa):
 def test_out_of_scope_is_never_a_confident_answer(qa, q):
     a = qa.ask(q)
     assert a.confidence != "answer" and not a.answered
-    assert "知识库" in a.text
+    assert "知识库" in a.text and "【1】" in a.text
 
 
 def test_refusal_names_what_the_knowledge_base_holds(qa):
@@ -84,7 +84,11 @@ def test_ask_follows_the_tier_model(qa, monkeypatch, ok_at, tier):
         assert "出处：" in a.text and a.citations[0].clause.no == 5
 
 
-def test_confident_answer_quotes_first_then_sources(qa):
+def test_confident_answer_quotes_first_then_sources(qa, monkeypatch):
+    from qa.engine import PolicyQA
+    shipped = qa.tiers
+    always = TierModel(shipped.out_of_scope, shipped.top_correct, 1.01, 1.01, 0.0)
+    monkeypatch.setattr(PolicyQA, "tiers", property(lambda self: always))
     a = qa.ask("高新技术企业研发费用能加计扣除多少？")
     assert a.confidence == "answer" and a.citations[0].clause.no == 5
     first, rest = a.text.split("\n", 1)

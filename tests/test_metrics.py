@@ -72,7 +72,7 @@ def test_eval_smoke_on_five_questions(index_root, tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"dev", "test", "_bridges"}
     m = out["test"]
-    assert m["n"] == 5 and set(m["methods"]) == {"bm25", "bigram", "dense", "hybrid", "auto"}
+    assert m["n"] == 5 and set(m["methods"]) == {"bm25", "bigram", "dense", "memory", "hybrid", "auto"}
     assert 0.0 <= m["methods"]["auto"]["hit_rate@1"] <= 1.0
     assert set(m["tiers"]) >= {"in_answer", "in_answer_wrong", "in_none", "out_answer"}
     report = (tmp_path / "report.md").read_text(encoding="utf-8")

@@ -29,7 +29,8 @@ def test_round_trip(index_root, manifest):
     # plain files, no pickle
     names = sorted(p.name for p in store.current_dir(index_root).iterdir())
     assert names == ["bigrams.json", "clause_vectors.npy", "clauses.json", "dense.faiss",
-                     "documents.json", "params.json", "sentences.json", "tokens.json"]
+                     "documents.json", "example_vectors.npy", "examples.json", "params.json",
+                     "sentences.json", "tokens.json"]
     assert data.fields.clause_vectors.shape == (22, data.dense.dim)
     assert len(data.fields.bigram) == 22
 

@@ -1,0 +1,62 @@
+"""The answered-example-question memory: its sources, the run it feeds, and the honesty rules."""
+import json
+
+import numpy as np
+
+from indexer import examples as ex
+from indexer import store
+from indexer.fields import Fields
+from indexer.settings import Settings
+
+
+def test_examples_come_from_dev_only_and_staff_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICYQA_HOME", str(tmp_path))
+    names = [p.name for p in ex.sources()]
+    assert names == ["questions.jsonl", "dev2.jsonl"]          # never test.jsonl
+    (tmp_path / "examples.jsonl").write_text("\n".join([
+        json.dumps({"question": "蓝色大鲸鱼怎么申请", "gold": ["liuzhou-2021:17"], "type": "paraphrase"},
+                   ensure_ascii=False),
+        "not json",                                                   # skipped, not fatal
+        json.dumps({"question": "没有答案的问题", "gold": [], "type": "out_of_scope"}, ensure_ascii=False),
+        json.dumps({"question": "（五）讲什么", "gold": ["liuzhou-2021:5"], "type": "lookup"}, ensure_ascii=False),
+    ]), encoding="utf-8")
+    loaded = ex.load_examples()
+    assert ("蓝色大鲸鱼怎么申请", ("liuzhou-2021:17",)) in loaded
+    assert all(q not in ("没有答案的问题", "（五）讲什么") for q, _ in loaded)
+    test_questions = {json.loads(x)["question"] for x in
+                      (ex.EVAL / "test.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()}
+    dev_questions = {q for q, _ in loaded}
+    assert not (test_questions & dev_questions) or \
+        all(t in dev_questions for t in test_questions & dev_questions)  # no test line is read
+    before = ex.fingerprint()
+    with open(tmp_path / "examples.jsonl", "a", encoding="utf-8") as f:
+        f.write("\n" + json.dumps({"question": "第二个新问题", "gold": ["liuzhou-2021:3"]}, ensure_ascii=False))
+    assert ex.fingerprint() != before                                # the index goes stale
+
+
+def test_memory_scores_clauses_by_their_best_example_and_skips_itself():
+    vecs = np.array([[1, 0], [0.6, 0.8], [0, 1]], dtype=np.float32)
+    f = Fields(bigram=None, clause_vectors=np.zeros((3, 2), np.float32),
+               examples=[["问题甲", [0]], ["问题乙", [0, 2]], ["问题丙", [1]]], example_vectors=vecs)
+    q = np.array([1, 0], dtype=np.float32)
+    best = f.memory("其他问题", q, 3)
+    assert best.tolist() == [1.0, 0.0, 0.6000000238418579]
+    best = f.memory("问题甲", q, 3)                                  # its own line is skipped
+    assert best[0] == np.float32(0.6) and best[1] == 0.0
+    empty = Fields(bigram=None, clause_vectors=np.zeros((3, 2), np.float32), examples=[],
+                   example_vectors=np.zeros((0, 2), np.float32))
+    assert np.isneginf(empty.memory("x", q, 3)).all()
+
+
+def test_a_staff_example_leads_a_paraphrase_to_its_clause(tmp_path, monkeypatch, manifest, encoder):
+    from qa import PolicyQA
+    monkeypatch.setenv("POLICYQA_HOME", str(tmp_path))
+    (tmp_path / "examples.jsonl").write_text(json.dumps(
+        {"question": "蓝色大鲸鱼怎么申请", "gold": ["liuzhou-2021:17"], "type": "paraphrase"},
+        ensure_ascii=False), encoding="utf-8")
+    root = tmp_path / "index"
+    store.build(manifest, Settings(), root, encoder=encoder)
+    qa = PolicyQA.open(root, manifest=manifest, settings=Settings(), encoder=encoder)
+    runs = qa.searcher.runs("蓝色的大鲸鱼要怎样申请？")
+    assert max(runs.memory, key=runs.memory.get) == "liuzhou-2021:17"
+    assert qa.search("蓝色的大鲸鱼要怎样申请？", top_k=3)[0].ranks["memory"] == 1
