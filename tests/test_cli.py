@@ -24,7 +24,7 @@ def test_search_json_fields(run):
                             "citation", "doc_level", "doc_date"}
     assert hits[0]["citation"] == "柳州措施（十七）" and hits[0]["doc_date"] == "2021-12-29"
     assert hits[0]["key"] == "liuzhou-2021:17" and hits[0]["clause_no"] == 17
-    assert set(hits[0]["ranks"]) == {"bm25", "bigram", "dense"}
+    assert set(hits[0]["ranks"]) == {"bm25", "bigram", "dense", "memory"}
 
 
 def test_ask_json(run):

@@ -58,7 +58,7 @@ def test_shipped_model_is_fitted_for_the_default_encoder(qa):
 def test_out_of_scope_is_never_a_confident_answer(qa, q):
     a = qa.ask(q)
     assert a.confidence != "answer" and not a.answered
-    assert "知识库" in a.text and "【1】" in a.text
+    assert "知识库" in a.text and len(a.citations) >= 1
 
 
 def test_refusal_names_what_the_knowledge_base_holds(qa):
