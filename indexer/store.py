@@ -106,7 +106,8 @@ def embed_cached(encoder: Encoder, passages: list[str], cache: Path) -> tuple[np
     if path.exists():
         try:
             vecs = np.load(path, allow_pickle=False)
-            norms = np.linalg.norm(vecs, axis=1) if vecs.ndim == 2 else None
+            with np.errstate(all="ignore"):
+                norms = np.linalg.norm(vecs, axis=1) if vecs.ndim == 2 else None
             # a damaged cache entry is re-embedded, never trusted
             if vecs.shape[0] == len(passages) and norms is not None and \
                     np.all(np.isfinite(norms)) and np.all(np.abs(norms - 1) < 1e-2):
@@ -360,7 +361,8 @@ def _check_vectors(flat, where: Path) -> None:
     n = flat.ntotal
     for i in sorted({int(x) for x in np.linspace(0, n - 1, num=min(n, 64))}) if n else ():
         v = flat.reconstruct(i)
-        norm = float(np.linalg.norm(v))
+        with np.errstate(all="ignore"):
+            norm = float(np.linalg.norm(v))
         if not np.isfinite(norm) or abs(norm - 1) > 0.05:
             raise IndexFormatError(f"index at {where} is damaged (dense vector {i} is not a unit "
                                    "vector); rebuild with `policyqa index --rebuild`")
@@ -440,7 +442,7 @@ def ensure(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_RO
         if data:
             return data, False
         if damage:
-            notes.append(f"{damage.split('; rebuild')[0]}; rebuilding it from the stored documents")
+            notes.append(f"{damage.split('; rebuild')[0]}; rebuilt it from the stored documents")
     root.mkdir(parents=True, exist_ok=True)
     with index_lock(root):
         if not rebuild:
