@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 7860
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev st index serve eval bench clean
+.PHONY: run test install install-dev st index serve eval bench faults clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ eval: install-dev
 
 bench: install-dev
 	$(VENV)/bin/policyqa bench
+
+# fault injection (not part of `make test`): 50 rounds of parallel adds/removes with random
+# kills, checked document by document; writes eval/FAULTS.md
+faults: install-dev
+	$(PY) -m eval.faults --rounds 50
 
 clean:
 	rm -rf .policyqa .pytest_cache
