@@ -167,6 +167,11 @@ def cleanup(h: Path, entries: list[dict]) -> None:
         return
     keep = {resolve_source(h, e["source"]).parent.resolve() for e in entries if e.get("source")}
     for item in d.iterdir():
+        if item.name.startswith("manifest.json.") and item.name.endswith(".tmp"):
+            pid = item.name.split(".")[-2]
+            if not (pid.isdigit() and pid_alive(int(pid))):
+                item.unlink(missing_ok=True)
+            continue
         if item.name.startswith(".") and item.is_dir():          # older versions' staging
             shutil.rmtree(item, ignore_errors=True)
             continue

@@ -116,3 +116,14 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+FAULT_POINTS = ("staged", "built", "committed", "swapped")
+
+
+def fault_point(name: str) -> None:
+    """Fault injection (eval.faults): POLICYQA_FAULT_POINT=<name> kills this process right here
+    with SIGKILL, as a power cut would. Unset in normal use."""
+    if os.environ.get("POLICYQA_FAULT_POINT") == name:
+        import signal
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from corpus.lock import FAULT_POINTS
+
 PROJECT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "FAULTS.md"
 
@@ -33,7 +35,9 @@ def text_for(doc: str, version: int) -> str:
             f"第二条 本办法适用于高新区内的{tag}事项。\n")
 
 
-def spawn(env, root, *args):
+def spawn(env, root, *args, point=None):
+    if point:
+        env = dict(env, POLICYQA_FAULT_POINT=point)
     return subprocess.Popen([sys.executable, "-m", "ui.cli", "--index-dir", str(root), *args],
                             cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -69,13 +73,15 @@ def run(rounds: int, seed: int, keep: bool = False) -> dict:
     confirmed: dict[str, int] = {}     # doc -> version a command confirmed (exit 0)
     state: dict[str, int] = {}         # doc -> version now committed (confirmed or observed)
     versions: dict[str, int] = {}
-    stats = dict(rounds=rounds, processes=0, faults=0, confirmed=0, failed=0, lost=0,
+    stats = dict(rounds=rounds, processes=0, faults=0, point_faults=0, confirmed=0, failed=0, lost=0,
                  wrong=0, reader_errors=0, uncertain_took_effect=0, uncertain_no_effect=0)
     problems: list[str] = []
     next_id, t0 = 0, time.time()
     for rnd in range(1, rounds + 1):
         ops, used = [], set()
         for _ in range(rng.choice((2, 2, 3))):
+            # a quarter of the commands die at a named step of the commit protocol
+            point = rng.choice(FAULT_POINTS) if rng.random() < 0.25 else None
             kind = rng.choice(("add", "add", "replace", "remove")) if state else "add"
             pool = [d for d in state if d not in used]
             if kind in ("replace", "remove") and pool:
@@ -85,27 +91,33 @@ def run(rounds: int, seed: int, keep: bool = False) -> dict:
                 next_id += 1
             used.add(doc)
             if kind == "remove":
-                ops.append((kind, doc, None, spawn(env, root, "remove", doc)))
+                ops.append((kind, doc, None, spawn(env, root, "remove", doc, point=point), point))
             else:
                 versions[doc] = versions.get(doc, 0) + 1
                 f = src / f"{doc}-{versions[doc]}.txt"
                 f.write_text(text_for(doc, versions[doc]), encoding="utf-8")
-                ops.append((kind, doc, versions[doc], spawn(env, root, "add", str(f), "--id", doc)))
+                ops.append((kind, doc, versions[doc], spawn(env, root, "add", str(f), "--id", doc,
+                                                            point=point), point))
         kills = {i: rng.uniform(0.3, 6.0) for i in range(len(ops)) if rng.random() < 0.5}
         start = time.monotonic()
-        while any(p.poll() is None for *_, p in ops):
+        timed = set()
+        while any(op[3].poll() is None for op in ops):
             for i, at in list(kills.items()):
                 p = ops[i][3]
                 if time.monotonic() - start >= at:
                     if p.poll() is None:
                         p.send_signal(signal.SIGKILL)
                         stats["faults"] += 1
+                        timed.add(i)
                     del kills[i]
             time.sleep(0.02)
         uncertain = {}
-        for kind, doc, ver, p in ops:
+        for i, (kind, doc, ver, p, point) in enumerate(ops):
             stats["processes"] += 1
             code = p.wait()
+            if point and code == -signal.SIGKILL and i not in timed:
+                stats["faults"] += 1
+                stats["point_faults"] += 1
             p.stdout.close()
             p.stderr.close()
             if code == 0:
@@ -176,6 +188,7 @@ def run(rounds: int, seed: int, keep: bool = False) -> dict:
 def report(stats: dict, rounds: int, seed: int) -> str:
     rows = [("rounds", stats["rounds"]), ("commands run (separate processes)", stats["processes"]),
             ("faults injected (SIGKILL while the command ran)", stats["faults"]),
+            ("… of which at a named commit step (staged/built/committed/swapped)", stats["point_faults"]),
             ("commands confirmed (exit 0)", stats["confirmed"]),
             ("commands failed without a kill", stats["failed"]),
             ("killed commands that took effect / had no effect",
@@ -188,7 +201,9 @@ def report(stats: dict, rounds: int, seed: int) -> str:
              f"Regenerate with `make faults` (`python -m eval.faults --rounds {rounds} --seed {seed}`).\n",
              "Each round runs 2–3 `policyqa add` (new id or replace) / `remove` commands in parallel "
              "processes; each is killed with SIGKILL at a random moment (0.3–6 s) with probability "
-             "1/2. After each round the manifest and the served index are checked document by "
+             "1/2, and a quarter of them kill themselves at a random named step of the commit "
+             "(`POLICYQA_FAULT_POINT`: after staging, after the build, after the manifest commit, "
+             "after the pointer swap). After each round the manifest and the served index are checked document by "
              "document against what the commands reported.\n",
              "| figure | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
     if stats["problems"]:

@@ -20,13 +20,11 @@ can still finish loading it.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, replace
-from importlib import metadata
+from dataclasses import asdict
 from pathlib import Path
 
 import faiss
@@ -34,20 +32,20 @@ import numpy as np
 
 from corpus.lock import pid_alive, writer_lock
 from corpus.manifest import Manifest
-from corpus.model import Clause, Document, ParsedDocument
 
-from .bm25 import VARIANT, make_bm25
-from .dense import DenseIndex, make_faiss_index, passages
+from .bm25 import make_bm25
+from .dense import make_faiss_index, passages
 from .encoders import Encoder, make_encoder
 from .errors import EmptyCorpusError, IndexError_, IndexFormatError
-from .integrity import IntegrityError, checksums, verify
-from .records import clause_from_json, clause_to_json, doc_from_json, document_from_json, document_to_json
+from .integrity import checksums
+from .records import clause_to_json, document_to_json
+from .inputs import (_version, corpus_fingerprint, embed_cached, fingerprint,  # noqa: F401 - API
+                     index_text, parse_checked)
 from .settings import Settings
-from .tokenize import resources_fingerprint, tokenize
+from .snapshot import (DEFAULT_ROOT, FORMAT, PROJECT_ROOT, IndexData, _params,  # noqa: F401 - API
+                       current_dir, current_id, load_dir, read_params)
+from .tokenize import tokenize
 
-FORMAT = 3
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ROOT = Path(os.environ.get("POLICYQA_INDEX", PROJECT_ROOT / ".policyqa" / "index"))
 # the files of a build, besides params.json; each gets a checksum in params["files"]
 FILES = ("documents.json", "clauses.json", "tokens.json", "sentences.json", "dense.faiss")
 MAX_PASSAGES = int(os.environ.get("POLICYQA_MAX_PASSAGES", 20000))   # embedding passages per document
@@ -55,90 +53,6 @@ MAX_PASSAGES = int(os.environ.get("POLICYQA_MAX_PASSAGES", 20000))   # embedding
 
 class DocumentTooLarge(IndexError_):
     """A document would take too much work to embed; the message says how to raise the limit."""
-
-
-def _version(pkg: str) -> str:
-    try:
-        return metadata.version(pkg)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def fingerprint(manifest: Manifest, settings: Settings) -> str:
-    h = hashlib.sha256()
-    h.update(f"format={FORMAT};bm25={VARIANT}".encode())
-    h.update(corpus_fingerprint(manifest).encode())
-    h.update(resources_fingerprint().encode())
-    h.update(json.dumps(settings.index_params(), sort_keys=True).encode())
-    return h.hexdigest()
-
-
-def corpus_fingerprint(manifest: Manifest) -> str:
-    """Hash of the manifest entries and the documents' texts. A user-added document counts by
-    the sha256 of its stored text (checked against the file whenever it is parsed), not by its
-    path, so readers need not read the texts and a moved POLICYQA_HOME is the same corpus."""
-    h = hashlib.sha256()
-    for d in manifest.documents:
-        if d.sha256:
-            h.update(repr(replace(d, source="")).encode())
-            h.update(d.sha256.encode())
-        else:
-            h.update(repr(d).encode())
-            if d.loaded:
-                h.update(manifest.source_path(d).read_bytes())
-    return h.hexdigest()
-
-
-def index_text(c: Clause, traditional: bool = False) -> str:
-    """What retrieval sees of a clause: its body without the units bracket, in simplified
-    characters (a traditional-character document is converted; its display text is not)."""
-    if traditional:
-        from corpus.loaders import to_simplified
-        return to_simplified(c.body)
-    return c.body
-
-
-def embed_cached(encoder: Encoder, passages: list[str], cache: Path) -> tuple[np.ndarray, bool]:
-    """Passage vectors of one document, reused from `cache` when the same encoder has
-    embedded exactly these passages before. Returns (vectors, freshly embedded?)."""
-    key = hashlib.sha256((encoder.id + "\x00" + "\x00".join(passages)).encode()).hexdigest()
-    path = cache / f"{key}.npy"
-    if path.exists():
-        try:
-            vecs = np.load(path, allow_pickle=False)
-            with np.errstate(all="ignore"):
-                norms = np.linalg.norm(vecs, axis=1) if vecs.ndim == 2 else None
-            # a damaged cache entry is re-embedded, never trusted
-            if vecs.shape[0] == len(passages) and norms is not None and \
-                    np.all(np.isfinite(norms)) and np.all(np.abs(norms - 1) < 1e-2):
-                return vecs, False
-        except (OSError, ValueError, EOFError):
-            pass
-    vecs = encoder.encode_passages(passages)
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = cache / f"{key}.{os.getpid()}.tmp.npy"
-    np.save(tmp, vecs, allow_pickle=False)
-    os.replace(tmp, path)
-    return vecs, True
-
-
-@dataclass
-class IndexData:
-    root: Path
-    params: dict
-    documents: tuple[ParsedDocument, ...]
-    missing: tuple[Document, ...]
-    clauses: tuple[Clause, ...]
-    tokens: list[list[str]]
-    sentences: list[tuple[int, int, str]]   # (clause row, sentence index, passage)
-    bm25: "BM25Index | SparseBM25"
-    dense: DenseIndex
-    build_id: str = ""                      # the build directory's name (see current_id)
-    notes: tuple[str, ...] = ()             # what a reader should tell the user (stale, rebuilt)
-
-    @property
-    def settings(self) -> Settings:
-        return Settings.from_dict(self.params["settings"])
 
 
 def _write_file(path: Path, write) -> None:
@@ -166,21 +80,6 @@ def _fsync_dir(path: Path) -> None:
 def index_lock(root: Path | str):
     """The writer lock of an index directory (re-entrant in one process)."""
     return writer_lock(Path(root) / ".lock", what="index build")
-
-
-def parse_checked(manifest: Manifest) -> tuple[ParsedDocument, ...]:
-    """Parse every loaded document; a user document's stored text must match its sha256."""
-    from corpus.errors import CorpusError
-    from corpus.general import parse_document
-    out = []
-    for d in manifest.loaded:
-        text = manifest.read(d)
-        if d.sha256 and hashlib.sha256(text.encode("utf-8")).hexdigest() != d.sha256:
-            raise CorpusError(f"{d.id}: the stored text {manifest.source_path(d)} was changed after "
-                              f"it was added; add the document again (policyqa add FILE --id {d.id}) "
-                              f"or remove it (policyqa remove {d.id})")
-        out.append(parse_document(text, d))
-    return tuple(out)
 
 
 def build(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROOT,
@@ -306,36 +205,6 @@ def _clean_partial(root: Path) -> None:
                 shutil.rmtree(p, ignore_errors=True)
 
 
-def current_id(root: Path | str = DEFAULT_ROOT) -> str | None:
-    """The name of the committed build (`build-…`), or None: one readlink, cheap enough to
-    poll; it changes exactly when a new build is committed."""
-    try:
-        return os.readlink(Path(root) / "current")
-    except OSError:
-        return None
-
-
-def current_dir(root: Path | str = DEFAULT_ROOT) -> Path | None:
-    link = Path(root) / "current"
-    if link.is_symlink() or link.exists():
-        target = link.resolve()
-        return target if target.is_dir() else None
-    return None
-
-
-def _params(d: Path) -> dict | None:
-    try:
-        p = json.loads((d / "params.json").read_text(encoding="utf-8"))
-        return p if isinstance(p, dict) else None
-    except (OSError, ValueError):
-        return None
-
-
-def read_params(root: Path | str = DEFAULT_ROOT) -> dict | None:
-    d = current_dir(root)
-    return _params(d) if d else None
-
-
 def is_fresh(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROOT) -> bool:
     return _matching(manifest, settings, Path(root)) is not None
 
@@ -355,53 +224,6 @@ def _matching(manifest: Manifest, settings: Settings, root: Path) -> Path | None
         if p and p.get("format") == FORMAT and p.get("fingerprint") == want:
             return d
     return None
-
-
-def _check_vectors(flat, where: Path) -> None:
-    n = flat.ntotal
-    for i in sorted({int(x) for x in np.linspace(0, n - 1, num=min(n, 64))}) if n else ():
-        v = flat.reconstruct(i)
-        with np.errstate(all="ignore"):
-            norm = float(np.linalg.norm(v))
-        if not np.isfinite(norm) or abs(norm - 1) > 0.05:
-            raise IndexFormatError(f"index at {where} is damaged (dense vector {i} is not a unit "
-                                   "vector); rebuild with `policyqa index --rebuild`")
-
-
-def load_dir(d: Path, root: Path | str | None = None) -> IndexData:
-    """Load one build directory, checking every file against its checksum first."""
-    try:
-        params = json.loads((d / "params.json").read_text(encoding="utf-8"))
-        if params.get("format") != FORMAT:
-            raise IndexFormatError(f"index at {d} has format {params.get('format')}, "
-                                   f"expected {FORMAT}; rebuild with `policyqa index --rebuild`")
-        verify(d, params.get("files"))
-        docs = json.loads((d / "documents.json").read_text(encoding="utf-8"))
-        clauses = tuple(clause_from_json(c) for c in
-                        json.loads((d / "clauses.json").read_text(encoding="utf-8")))
-        tokens = json.loads((d / "tokens.json").read_text(encoding="utf-8"))
-        sentences = [(int(r), int(i), s) for r, i, s in
-                     json.loads((d / "sentences.json").read_text(encoding="utf-8"))]
-        flat = faiss.read_index(str(d / "dense.faiss"))
-        s = Settings.from_dict(params["settings"])
-        bm25 = make_bm25(tokens, k1=s.k1, b=s.b, impl=s.bm25_impl)
-    except IntegrityError as exc:
-        raise IndexFormatError(f"index at {d} is damaged ({exc}); "
-                               "rebuild with `policyqa index --rebuild`") from None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:200]
-        raise IndexFormatError(f"index at {d} is incomplete or damaged ({type(exc).__name__}: "
-                               f"{reason}); rebuild with `policyqa index --rebuild`") from None
-    if len(tokens) != len(clauses) or flat.ntotal != len(sentences):
-        raise IndexFormatError(f"index at {d} is inconsistent; rebuild with `policyqa index --rebuild`")
-    _check_vectors(flat, d)
-    return IndexData(
-        root=Path(root or d.parent), params=params,
-        documents=tuple(document_from_json(x, clauses) for x in docs["loaded"]),
-        missing=tuple(doc_from_json(x) for x in docs["missing"]),
-        clauses=clauses, tokens=tokens, sentences=sentences, bm25=bm25,
-        dense=DenseIndex(flat, np.array([r for r, _, _ in sentences], dtype=np.int64), len(clauses)),
-        build_id=d.name)
 
 
 def load(root: Path | str = DEFAULT_ROOT) -> IndexData:

@@ -17,7 +17,6 @@ from indexer.settings import Settings
 from qa.refs import find_reference, is_pure_lookup
 
 from .fixtures import HTML, docx_bytes
-from .test_robust_writes import doc_text
 
 
 def _serve(handler):

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from corpus import docstore, library
+from corpus.lock import fault_point
 from indexer import store
 
 from .cli import _open, _print_json, _settings
@@ -17,11 +18,13 @@ def _apply(args, h: Path, change, what: str) -> None:
     root = Path(args.index_dir)
     t = time.perf_counter()
     with store.index_lock(root):
+        fault_point("staged")
         try:
             for note in library.repair(h, change.entries):
                 print(f"policyqa: {note}", file=sys.stderr)
             manifest = library.effective_manifest(h, entries=change.entries)
             final = store.build(manifest, settings, root, commit=False)
+            fault_point("built")
         except BaseException:
             library.abort(h, change)
             raise
@@ -31,7 +34,9 @@ def _apply(args, h: Path, change, what: str) -> None:
             store.discard(final)
             library.abort(h, change)
             raise
+        fault_point("committed")
         store.swap(root, final)
+        fault_point("swapped")
     p = store.read_params(root)
     fresh = {k: v for k, v in p["embedded"].items() if v}
     print(f"{what}; index rebuilt in {time.perf_counter() - t:.1f}s "
