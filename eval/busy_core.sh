@@ -6,17 +6,19 @@
 set -euo pipefail
 REPS=${1:-3}
 PY=$PWD/.venv/bin/python
+HERE=$PWD
 T=$(mktemp -d /tmp/policyqa-busy-XXXX)
 mkdir -p "$T/old" && git archive 5295a77 | tar -x -C "$T/old"
 $PY -c "import json; qs=[json.loads(l)['question'] for l in open('eval/questions.jsonl')][:20]; open('$T/q.txt','w').write('\n'.join(qs)+'\n')"
 run() {  # $1 = old|new, then the command's extra args
   local which=$1; shift
   if [ "$which" = old ]; then
-    env -u OMP_NUM_THREADS PYTHONPATH="$T/old" POLICYQA_HOME="$T/home-old" \
-      "$PY" -c "import sys, ui.cli; sys.exit(ui.cli.main(sys.argv[1:]))" --index-dir "$T/idx-old" "$@"
+    (cd "$T/old" && env -u OMP_NUM_THREADS PYTHONPATH="$T/old" POLICYQA_HOME="$T/home-old" \
+      "$PY" -c "import sys, ui.cli; assert ui.cli.__file__.startswith('$T'); sys.exit(ui.cli.main(sys.argv[1:]))" \
+      --index-dir "$T/idx-old" "$@")
   else
-    env -u OMP_NUM_THREADS POLICYQA_HOME="$T/home-new" \
-      "$PY" -m ui.cli --index-dir "$T/idx-new" "$@"
+    (cd "$T" && env -u OMP_NUM_THREADS PYTHONPATH="$HERE" POLICYQA_HOME="$T/home-new" \
+      "$PY" -m ui.cli --index-dir "$T/idx-new" "$@")
   fi
 }
 run old index >/dev/null 2>&1; run new index >/dev/null 2>&1
