@@ -32,7 +32,7 @@ def _env_number(name: str, default: float) -> float:
 
 
 def max_chars() -> int:
-    return int(_env_number("POLICYQA_MAX_CHARS", 1_000_000))
+    return int(_env_number("POLICYQA_MAX_CHARS", 500_000))
 
 
 def max_docx_bytes() -> int:
