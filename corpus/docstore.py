@@ -132,6 +132,10 @@ def commit(h: Path, entries: list[dict]) -> None:
 def stage(h: Path, doc_id: str, text: str, original: bytes, fmt: str, entry: dict) -> Path:
     """Write a new version folder for `doc_id`; returns it. Nothing is committed."""
     version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    if not (docs_dir(h) / "manifest.json").exists():
+        # an empty manifest first: a stored folder without a manifest then always means the
+        # manifest was lost, never a first add still in progress
+        commit(h, [])
     parent = docs_dir(h) / doc_id
     parent.mkdir(parents=True, exist_ok=True)
     tmp = parent / f".{version}.{os.getpid()}.tmp"

@@ -58,6 +58,32 @@ def served(home: Path, root: Path, encoder) -> tuple[dict, dict]:
     return committed, out
 
 
+def reader_loop(home, root, encoder, versions, stats, stop) -> None:
+    """Readers while the writers run: every load must succeed without waiting or building,
+    and every added document it serves must be exactly one of the versions written."""
+    from corpus import library
+    from indexer import store
+    from indexer.settings import Settings
+    while not stop.wait(0.05):
+        try:
+            m = library.effective_manifest(home)
+            data, built = store.open_committed(m, Settings(), root, encoder=encoder)
+        except Exception as exc:  # noqa: BLE001 - any reader failure is a finding
+            stats["live_read_errors"] += 1
+            stats.setdefault("live_errors", []).append(f"{type(exc).__name__}: {exc}"[:200])
+            continue
+        stats["live_reads"] += 1
+        stats["live_read_builds"] += int(built)
+        for p in data.documents:
+            if not p.doc.sha256:
+                continue
+            known = {text_for(p.doc.id, v) for v in range(1, versions.get(p.doc.id, 0) + 1)}
+            first = next((c.text for c in p.all_clauses if c.no == 1), "")
+            if not any(first in t for t in known):
+                stats["wrong"] += 1
+                stats.setdefault("live_errors", []).append(f"served unknown text for {p.doc.id}")
+
+
 def run(rounds: int, seed: int, keep: bool = False) -> dict:
     from indexer.encoders import make_encoder
     rng = random.Random(seed)
@@ -74,7 +100,13 @@ def run(rounds: int, seed: int, keep: bool = False) -> dict:
     state: dict[str, int] = {}         # doc -> version now committed (confirmed or observed)
     versions: dict[str, int] = {}
     stats = dict(rounds=rounds, processes=0, faults=0, point_faults=0, confirmed=0, failed=0, lost=0,
-                 wrong=0, reader_errors=0, uncertain_took_effect=0, uncertain_no_effect=0)
+                 wrong=0, reader_errors=0, uncertain_took_effect=0, uncertain_no_effect=0,
+                 live_reads=0, live_read_errors=0, live_read_builds=0)
+    import threading
+    stop = threading.Event()
+    reader = threading.Thread(target=reader_loop, args=(home, root, encoder, versions, stats, stop),
+                              daemon=True)
+    reader.start()
     problems: list[str] = []
     next_id, t0 = 0, time.time()
     for rnd in range(1, rounds + 1):
@@ -177,6 +209,9 @@ def run(rounds: int, seed: int, keep: bool = False) -> dict:
                     problems.append(f"round {rnd}: {doc} serves {got[1]!r}, committed {line!r}")
         print(f"round {rnd}/{rounds}: {len(ops)} ops, faults so far {stats['faults']}, "
               f"docs {len(state)}, lost {stats['lost']}, wrong {stats['wrong']}", flush=True)
+    stop.set()
+    reader.join()
+    problems += stats.pop("live_errors", [])[:20]
     stats["seconds"] = round(time.time() - t0)
     stats["documents_at_end"] = len(state)
     stats["problems"] = problems[:50]
@@ -195,7 +230,9 @@ def report(stats: dict, rounds: int, seed: int) -> str:
              f"{stats['uncertain_took_effect']} / {stats['uncertain_no_effect']}"),
             ("**documents lost** (goal 0)", stats["lost"]),
             ("**wrong answers served** (goal 0)", stats["wrong"]),
-            ("reader failures", stats["reader_errors"]),
+            ("reader failures after rounds", stats["reader_errors"]),
+            ("reads while writers ran / failed / that built an index",
+             f"{stats['live_reads']} / {stats['live_read_errors']} / {stats['live_read_builds']}"),
             ("documents at the end", stats["documents_at_end"]), ("wall time, s", stats["seconds"])]
     lines = ["# Fault injection: parallel adds/removes with random kills\n",
              f"Regenerate with `make faults` (`python -m eval.faults --rounds {rounds} --seed {seed}`).\n",
@@ -204,7 +241,8 @@ def report(stats: dict, rounds: int, seed: int) -> str:
              "1/2, and a quarter of them kill themselves at a random named step of the commit "
              "(`POLICYQA_FAULT_POINT`: after staging, after the build, after the manifest commit, "
              "after the pointer swap). After each round the manifest and the served index are checked document by "
-             "document against what the commands reported.\n",
+             "document against what the commands reported, and a reader loads the index in a loop "
+             "while the commands run.\n",
              "| figure | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
     if stats["problems"]:
         lines += ["\n## Problems\n"] + [f"- {p}" for p in stats["problems"]]
@@ -221,7 +259,8 @@ def main(argv=None) -> int:
     stats = run(a.rounds, a.seed, a.keep)
     Path(a.out).write_text(report(stats, a.rounds, a.seed), encoding="utf-8")
     print(json.dumps({k: v for k, v in stats.items() if k != "problems"}, ensure_ascii=False))
-    return 0 if stats["lost"] == 0 and stats["wrong"] == 0 and stats["reader_errors"] == 0 else 1
+    ok = not (stats["lost"] or stats["wrong"] or stats["reader_errors"] or stats["live_read_errors"])
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

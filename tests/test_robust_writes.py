@@ -213,6 +213,17 @@ def test_missing_or_damaged_manifest_is_an_error_not_an_empty_library(kb, tmp_pa
     assert "doc-m" in docs_ids(root, capsys)
 
 
+def test_a_first_add_in_progress_is_not_mistaken_for_a_lost_manifest(tmp_path):
+    home = tmp_path / "home"
+    f = tmp_path / "first.txt"
+    f.write_text(doc_text("First"), encoding="utf-8")
+    with docstore.writer(home):
+        change = library.stage_add(str(f), home, doc_id="first")   # staged, not committed
+        assert library.effective_manifest(home).get("first") is None   # readers: no error
+        library.commit(home, change)
+    assert library.effective_manifest(home).get("first").loaded
+
+
 def test_sources_are_relative_so_a_moved_home_works(kb, tmp_path, capsys, monkeypatch):
     home, root = kb
     f = tmp_path / "h.txt"
