@@ -174,6 +174,18 @@ def swap(root: Path | str, final: Path) -> None:
         prune(root, keep={final.name, old or ""})
 
 
+def finish_commit(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROOT) -> bool:
+    """A writer's first step: a commit cut off between the manifest and the pointer swap (the
+    build matching the manifest exists, `current` is older) is finished. True if it swapped."""
+    root = Path(root)
+    with index_lock(root):
+        d = _matching(manifest, settings, root)
+        if d is not None and d.name != current_id(root):
+            swap(root, d)
+            return True
+    return False
+
+
 def discard(final: Path) -> None:
     """Delete a build that was never committed."""
     shutil.rmtree(final, ignore_errors=True)

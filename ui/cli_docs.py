@@ -44,9 +44,14 @@ def _apply(args, h: Path, change, what: str) -> None:
           f"{', '.join(f'{k} {v} passages' for k, v in fresh.items()) or 'nothing'})")
 
 
+def _finish_interrupted(args, h: Path) -> None:
+    store.finish_commit(library.effective_manifest(h), _settings(args), Path(args.index_dir))
+
+
 def add_command(args) -> int:
     h = library.home()
     with docstore.writer(h):
+        _finish_interrupted(args, h)
         change = library.stage_add(
             args.source, h, doc_id=args.id, title=args.title, level=args.level,
             issuer=args.issuer, date=args.date, number=args.number, implements=args.implements,
@@ -63,6 +68,7 @@ def add_command(args) -> int:
 def remove_command(args) -> int:
     h = library.home()
     with docstore.writer(h):
+        _finish_interrupted(args, h)
         change = library.stage_remove(args.id, h)
         d = change.removed
         _apply(args, h, change, f"removed {d.id}《{d.title}》")
