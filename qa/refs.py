@@ -6,8 +6,11 @@ import re
 from corpus.numerals import cn_to_int
 
 _NUM = r"[零〇一二两三四五六七八九十百\d]{1,4}"
+# (17) / （17） with digits: only when the question is essentially that reference ("(1)讲什么"),
+# never inside other text ("alert(1)", "符合(1)项条件的")
+_PAREN_DIGITS = re.compile(r"[（(]\s*(\d{1,3})\s*[）)]")
 _PATTERNS = [
-    re.compile(rf"[（(]\s*({_NUM})\s*[）)]"),                       # （十七） (17)
+    re.compile(r"[（(]\s*([零〇一二两三四五六七八九十百]{1,4})\s*[）)]"),     # （十七）
     re.compile(rf"第\s*({_NUM})\s*(?:条|项|点|款|部分措施)"),            # 第十七条 第17项
     re.compile(rf"(?:措施|条款|条目)\s*第?\s*({_NUM})"                  # 措施十七 条款17
                r"(?=$|[\s，,。？?！!：:]|讲|说|是|的|内容|原文|全文|规定|写|呢|吗|怎么|有什么|主要|具体|到底)"),
@@ -17,9 +20,24 @@ _BARE = re.compile(rf"^\s*({_NUM})\s*条\s*(?:措施)?\s*(?:讲|说|是|写|规�
 _ASKS_TEXT = re.compile(r"讲|说|是什么|内容|原文|全文|规定|写")
 
 
+def _bare_digits_ref(q: str) -> int | None:
+    m = _PAREN_DIGITS.search(q)
+    if not m:
+        return None
+    rest = re.sub(r"[\s？?。！!，,]", "", q[:m.start()] + q[m.end():])
+    if not re.fullmatch(r"(?:柳州措施|这份文件|文件|措施|条款|第)?(?:条|项)?"
+                        r"(?:的)?(?:讲|说|讲的|说的|写的|规定的?)?(?:是)?(?:什么|啥|哪些)?"
+                        r"(?:内容|原文|全文)?(?:呢|吗)?", rest):
+        return None
+    return int(m.group(1))
+
+
 def find_reference(question: str) -> int | None:
     """The clause number a question refers to, or None."""
     q = question.strip()
+    no = _bare_digits_ref(q)
+    if no is not None:
+        return no
     for pat in _PATTERNS:
         m = pat.search(q)
         if m:
@@ -40,6 +58,8 @@ def is_pure_lookup(question: str) -> bool:
     """True when the question only names a clause (and perhaps asks what it says)."""
     q = re.sub(r"[\s？?。！!，,]", "", question)
     rest = q
+    if _bare_digits_ref(q) is not None:
+        rest = _PAREN_DIGITS.sub("", rest)
     for pat in _PATTERNS + [_BARE]:
         rest = pat.sub("", rest)
     rest = re.sub(r"(柳州措施|这份文件|文件|措施|条款|的|讲|说|了|是|什么|内容|原文|全文|规定|写|呢|吗|请|查看|看看|看|一下|显示|给我|有哪些)", "", rest)

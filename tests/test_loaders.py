@@ -51,7 +51,8 @@ def test_pdf_with_text_and_scan(tmp_path):
 
 
 @pytest.fixture
-def http_server(tmp_path):
+def http_server(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICYQA_ALLOW_PRIVATE_URLS", "1")     # the test server is on 127.0.0.1
     (tmp_path / "page.html").write_text(HTML, encoding="utf-8")
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -77,7 +78,10 @@ def test_url_fetch_extracts_main_text(http_server):
         load(f"{http_server}/missing.html")
 
 
-def test_unreachable_url_and_bad_files(tmp_path):
+def test_unreachable_url_and_bad_files(tmp_path, monkeypatch):
+    with pytest.raises(LoadError, match="POLICYQA_ALLOW_PRIVATE_URLS"):
+        load("http://127.0.0.1:9/nothing")          # loopback is refused unless allowed
+    monkeypatch.setenv("POLICYQA_ALLOW_PRIVATE_URLS", "1")
     with pytest.raises(LoadError, match="cannot fetch"):
         load("http://127.0.0.1:9/nothing")
     with pytest.raises(LoadError, match="not found"):

@@ -33,6 +33,9 @@ def test_round_trip(index_root, manifest):
                      "sentences.json", "tokens.json"]
     assert data.fields.clause_vectors.shape == (22, data.dense.dim)
     assert len(data.fields.bigram) == 22
+    files = data.params["files"]       # every file but params.json carries a checksum
+    assert sorted(files) == sorted(set(names) - {"params.json"})
+    assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in files.values())
 
 
 def test_fresh_then_stale_after_corpus_change(tmp_path, manifest, encoder):
@@ -50,8 +53,10 @@ def test_fresh_then_stale_after_corpus_change(tmp_path, manifest, encoder):
     assert built and data.clauses[2].lead_units == ("市教育局",)
     # a setting that changes the index also makes it stale
     assert not store.is_fresh(m, Settings(k1=1.2), root)
-    # only one complete build is kept
-    assert len([p for p in root.iterdir() if p.name.startswith("build-")]) == 1
+    # the committed build and the one it replaced (for readers still loading it) are kept
+    store.build(m, Settings(), root, encoder=encoder)
+    builds = sorted(p.name for p in root.iterdir() if p.name.startswith("build-"))
+    assert len(builds) == 2 and store.current_id(root) in builds
 
 
 def test_interrupted_build_leaves_old_index(tmp_path, manifest, encoder):

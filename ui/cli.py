@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 from corpus.errors import CorpusError
@@ -49,13 +48,19 @@ def _settings(args) -> Settings:
 
 
 def _open(args):
+    """Readers: the committed index, never waiting for a writer (see store.open_committed)."""
     from qa import PolicyQA
+    from indexer.encoders import make_encoder
     settings = _settings(args)
-    manifest = effective_manifest()
     root = Path(args.index_dir)
-    if not store.is_fresh(manifest, settings, root):
-        print("policyqa: building the index (first run or corpus changed)…", file=sys.stderr)
-    qa = PolicyQA.open(root, manifest=manifest, settings=settings)
+    manifest = effective_manifest()
+    if store.current_dir(root) is None:
+        print("policyqa: building the index (first run)…", file=sys.stderr)
+    enc = make_encoder(settings.encoder)
+    data, _ = store.open_committed(manifest, settings, root, encoder=enc)
+    for note in data.notes:
+        print(f"policyqa: {note}", file=sys.stderr)
+    qa = PolicyQA(data, enc, settings)
     if qa.tiers.encoder and qa.tiers.encoder != qa.data.params["encoder"]:
         print(f"policyqa: warning: the confidence tiers were calibrated for {qa.tiers.encoder}, the "
               f"index uses {qa.data.params['encoder']}; refusals may be off until you run "
@@ -64,21 +69,8 @@ def _open(args):
 
 
 def cmd_index(args) -> int:
-    settings = _settings(args)
-    manifest = effective_manifest()
-    root = Path(args.index_dir)
-    if not args.rebuild and store.is_fresh(manifest, settings, root):
-        p = store.read_params(root)
-        print(f"index is up to date: {p['counts']['clauses']} clauses, "
-              f"{p['counts']['sentences']} passages, encoder {p['encoder']} ({root})")
-        return 0
-    t = time.perf_counter()
-    store.build(manifest, settings, root)
-    p = store.read_params(root)
-    print(f"built index: {p['counts']['documents']} document(s), {p['counts']['clauses']} clauses, "
-          f"{p['counts']['sentences']} passages, encoder {p['encoder']} in "
-          f"{time.perf_counter() - t:.1f}s ({root})")
-    return 0
+    from ui.cli_docs import index_command
+    return index_command(args)
 
 
 def _hit_line(i: int, h) -> str:
@@ -100,15 +92,35 @@ def cmd_search(args) -> int:
     qa = _open(args)
     questions = _questions(args)
     filters = _filters(args)
+    if args.batch is not None:
+        return _batch(questions, lambda q: {"hits": [h.to_json() for h in qa.search(
+            q, top_k=args.top_k, method=args.method, filters=filters)]})
     for q in questions:
         hits = qa.search(q, top_k=args.top_k, method=args.method, filters=filters)
-        if args.batch is not None:
-            _print_json({"question": q, "hits": [h.to_json() for h in hits]})
-        elif args.json:
+        if args.json:
             _print_json([h.to_json() for h in hits])
         else:
             print("\n".join(_hit_line(i, h) for i, h in enumerate(hits, 1)) or "（没有结果）")
     return 0
+
+
+def _batch(questions: list[str], answer) -> int:
+    """One JSON line per question; a question that fails gives an error line and the rest go
+    on. Exit 1 when any line failed (with a count on stderr)."""
+    failed = 0
+    for n, q in enumerate(questions, 1):
+        try:
+            out = {"question": q, **answer(q)}
+        except (ValueError, CorpusError, IndexError_) as exc:
+            failed += 1
+            out = {"question": q, "line": n, "error": str(exc).splitlines()[0] if str(exc) else
+                   exc.__class__.__name__}
+        _print_json(out)
+        sys.stdout.flush()
+    if failed:
+        print(f"policyqa: error: {failed} of {len(questions)} questions failed; see their "
+              "\"error\" lines", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def render_answer(a) -> str:
@@ -130,11 +142,12 @@ def render_answer(a) -> str:
 def cmd_ask(args) -> int:
     qa = _open(args)
     filters = _filters(args)
-    for q in _questions(args):
+    questions = _questions(args)
+    if args.batch is not None:
+        return _batch(questions, lambda q: qa.ask(q, filters=filters).to_json())
+    for q in questions:
         a = qa.ask(q, filters=filters)
-        if args.batch is not None:
-            _print_json({"question": q, **a.to_json()})
-        elif args.json:
+        if args.json:
             _print_json(a.to_json())
         else:
             print(render_answer(a))

@@ -1,44 +1,109 @@
 """The document commands of `policyqa`: add, remove, trace."""
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
-from corpus.library import effective_manifest
+from corpus import docstore, library
+from corpus.lock import fault_point
 from indexer import store
 
 from .cli import _open, _print_json, _settings
-
-
-def _reindex(args, what: str) -> None:
+def _apply(args, h: Path, change, what: str) -> None:
+    """Build the index for a staged change, then commit: manifest first (the moment the change
+    takes effect), then the index pointer. Any failure before the commit leaves the previous
+    state whole; the staged files and the unused build are deleted."""
     settings = _settings(args)
+    root = Path(args.index_dir)
     t = time.perf_counter()
-    final = store.build(effective_manifest(), settings, Path(args.index_dir))
-    p = store.read_params(Path(args.index_dir))
+    with store.index_lock(root):
+        fault_point("staged")
+        try:
+            for note in library.repair(h, change.entries):
+                print(f"policyqa: {note}", file=sys.stderr)
+            manifest = library.effective_manifest(h, entries=change.entries)
+            final = store.build(manifest, settings, root, commit=False)
+            fault_point("built")
+        except BaseException:
+            library.abort(h, change)
+            raise
+        try:
+            library.commit(h, change)
+        except BaseException:
+            store.discard(final)
+            library.abort(h, change)
+            raise
+        fault_point("committed")
+        store.swap(root, final)
+        fault_point("swapped")
+    p = store.read_params(root)
     fresh = {k: v for k, v in p["embedded"].items() if v}
     print(f"{what}; index rebuilt in {time.perf_counter() - t:.1f}s "
           f"({p['counts']['clauses']} clauses; re-embedded: "
           f"{', '.join(f'{k} {v} passages' for k, v in fresh.items()) or 'nothing'})")
 
 
+def _finish_interrupted(args, h: Path) -> None:
+    store.finish_commit(library.effective_manifest(h), _settings(args), Path(args.index_dir))
+
+
 def add_command(args) -> int:
-    from corpus.library import add
-    r = add(args.source, doc_id=args.id, title=args.title, level=args.level, issuer=args.issuer,
-            date=args.date, number=args.number, implements=args.implements,
+    h = library.home()
+    with docstore.writer(h):
+        _finish_interrupted(args, h)
+        change = library.stage_add(
+            args.source, h, doc_id=args.id, title=args.title, level=args.level,
+            issuer=args.issuer, date=args.date, number=args.number, implements=args.implements,
             effective=args.effective, repealed=args.repealed)
-    if r.status == "unchanged":
-        print(f"{r.doc.id}: same content as the loaded version; nothing to do")
-        return 0
-    filled = "（补全了被引用的文件）" if r.filled else ""
-    _reindex(args, f"{r.status} {r.doc.id}《{r.doc.title}》: {r.clauses} clauses{filled}")
+        r = change.result
+        if change.staged is None:
+            print(f"{r.doc.id}: same content as the loaded version; nothing to do")
+            return 0
+        filled = "（补全了被引用的文件）" if r.filled else ""
+        _apply(args, h, change, f"{r.status} {r.doc.id}《{r.doc.title}》: {r.clauses} clauses{filled}")
     return 0
 
 
 def remove_command(args) -> int:
-    from corpus.library import remove
-    d = remove(args.id)
-    _reindex(args, f"removed {d.id}《{d.title}》")
+    h = library.home()
+    with docstore.writer(h):
+        _finish_interrupted(args, h)
+        change = library.stage_remove(args.id, h)
+        d = change.removed
+        _apply(args, h, change, f"removed {d.id}《{d.title}》")
     return 0
+
+
+def index_command(args) -> int:
+    """`policyqa index`: a writer; restores damaged stored texts, rebuilds when stale."""
+    h = library.home()
+    root = Path(args.index_dir)
+    settings = _settings(args)
+    with docstore.writer(h), store.index_lock(root):
+        entries = library._read_user(h)
+        for note in library.repair(h, entries):
+            print(f"policyqa: {note}", file=sys.stderr)
+        manifest = library.effective_manifest(h, entries=entries)
+        if not args.rebuild and store.is_fresh(manifest, settings, root):
+            data, _ = store.ensure(manifest, settings, root)     # checks the files; rebuilds if damaged
+            for note in data.notes:
+                print(f"policyqa: {note}", file=sys.stderr)
+            p = data.params
+            if store.current_id(root) != data.build_id:   # a commit whose pointer swap was cut off
+                store.swap(root, root / data.build_id)
+            print(f"index is up to date: {p['counts']['clauses']} clauses, "
+                  f"{p['counts']['sentences']} passages, encoder {p['encoder']} ({root})")
+            return 0
+        t = time.perf_counter()
+        store.build(manifest, settings, root)
+    p = store.read_params(root)
+    print(f"built index: {p['counts']['documents']} document(s), {p['counts']['clauses']} clauses, "
+          f"{p['counts']['sentences']} passages, encoder {p['encoder']} in "
+          f"{time.perf_counter() - t:.1f}s ({root})")
+    return 0
+
+
 
 
 def trace_command(args) -> int:

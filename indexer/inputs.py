@@ -1,0 +1,105 @@
+"""What a build reads: the corpus fingerprint, the texts (checked against their hashes), the
+passages' vectors (cached per document, checked before reuse)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import replace
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from corpus.manifest import Manifest
+from corpus.model import Clause, ParsedDocument
+
+from .bm25 import VARIANT
+from .encoders import Encoder
+from .settings import Settings
+from .examples import fingerprint as examples_fingerprint
+from .snapshot import FORMAT
+from .tokenize import resources_fingerprint
+
+
+def _version(pkg: str) -> str:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def fingerprint(manifest: Manifest, settings: Settings) -> str:
+    h = hashlib.sha256()
+    h.update(f"format={FORMAT};bm25={VARIANT}".encode())
+    h.update(corpus_fingerprint(manifest).encode())
+    h.update(resources_fingerprint().encode())
+    h.update(examples_fingerprint().encode())
+    h.update(json.dumps(settings.index_params(), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def corpus_fingerprint(manifest: Manifest) -> str:
+    """Hash of the manifest entries and the documents' texts. A user-added document counts by
+    the sha256 of its stored text (checked against the file whenever it is parsed), not by its
+    path, so readers need not read the texts and a moved POLICYQA_HOME is the same corpus."""
+    h = hashlib.sha256()
+    for d in manifest.documents:
+        if d.sha256:
+            h.update(repr(replace(d, source="")).encode())
+            h.update(d.sha256.encode())
+        else:
+            h.update(repr(d).encode())
+            if d.loaded:
+                h.update(manifest.source_path(d).read_bytes())
+    return h.hexdigest()
+
+
+def index_text(c: Clause, traditional: bool = False) -> str:
+    """What retrieval sees of a clause: its body without the units bracket, in simplified
+    characters (a traditional-character document is converted; its display text is not)."""
+    if traditional:
+        from corpus.loaders import to_simplified
+        return to_simplified(c.body)
+    return c.body
+
+
+def embed_cached(encoder: Encoder, passages: list[str], cache: Path,
+                 query: bool = False) -> tuple[np.ndarray, bool]:
+    """Passage vectors of one document (query vectors when `query`), reused from `cache` when
+    the same encoder has embedded exactly these texts before. Returns (vectors, fresh?)."""
+    key = hashlib.sha256((encoder.id + ("\x00query" if query else "") + "\x00" +
+                          "\x00".join(passages)).encode()).hexdigest()
+    path = cache / f"{key}.npy"
+    if path.exists():
+        try:
+            vecs = np.load(path, allow_pickle=False)
+            with np.errstate(all="ignore"):
+                norms = np.linalg.norm(vecs, axis=1) if vecs.ndim == 2 else None
+            # a damaged cache entry is re-embedded, never trusted
+            if vecs.shape[0] == len(passages) and norms is not None and \
+                    np.all(np.isfinite(norms)) and np.all(np.abs(norms - 1) < 1e-2):
+                return vecs, False
+        except (OSError, ValueError, EOFError):
+            pass
+    vecs = encoder.encode_queries(passages) if query else encoder.encode_passages(passages)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = cache / f"{key}.{os.getpid()}.tmp.npy"
+    np.save(tmp, vecs, allow_pickle=False)
+    os.replace(tmp, path)
+    return vecs, True
+
+
+def parse_checked(manifest: Manifest) -> tuple[ParsedDocument, ...]:
+    """Parse every loaded document; a user document's stored text must match its sha256."""
+    from corpus.errors import CorpusError
+    from corpus.general import parse_document
+    out = []
+    for d in manifest.loaded:
+        text = manifest.read(d)
+        if d.sha256 and hashlib.sha256(text.encode("utf-8")).hexdigest() != d.sha256:
+            raise CorpusError(f"{d.id}: the stored text {manifest.source_path(d)} was changed after "
+                              f"it was added; add the document again (policyqa add FILE --id {d.id}) "
+                              f"or remove it (policyqa remove {d.id})")
+        out.append(parse_document(text, d))
+    return tuple(out)
