@@ -83,7 +83,7 @@ def test_parallel_adds_in_separate_processes_lose_nothing(kb, tmp_path, capsys):
     assert any("waiting for another" in err for _, _, err in results)   # they queued, not raced
     assert {"doc-a", "doc-b", "doc-c", "doc-d"} <= docs_ids(root, capsys)
     assert assert_whole(home) == {"doc-a", "doc-b", "doc-c", "doc-d"}
-    code, out, _ = cli(root, "search", "qcx", "--method", "bm25", "--top-k", "1", "--json", capsys=capsys)
+    code, out, _ = cli(root, "search", "qcx", "--scope", "all", "--method", "bm25", "--top-k", "1", "--json", capsys=capsys)
     assert json.loads(out)[0]["doc_id"] == "doc-c"
     assert not list(root.glob("*.tmp"))
 
