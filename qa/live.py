@@ -1,0 +1,70 @@
+"""A PolicyQA that follows the committed index: when `policyqa add/remove` (or an upload from
+the browser) commits a new index, the next request is answered from it, without a restart.
+
+`LiveQA.get()` checks the committed index's identity (at most every `interval` seconds) and
+reopens the index when it changed; requests keep using the old PolicyQA until the new one is
+loaded, and one thread loads at a time.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from indexer import store
+
+from .engine import PolicyQA
+
+
+def current_id(root: Path | str) -> str | None:
+    """The identity of the committed index under `root` (None when there is none).
+    Uses indexer.store.current_id when it exists; else the `current` symlink's target and
+    the mtime of its params.json (written last by a build)."""
+    fn = getattr(store, "current_id", None)
+    if fn is not None:
+        return fn(root)
+    link = Path(root) / "current"
+    try:
+        target = os.readlink(link)
+        mtime = (link / "params.json").stat().st_mtime_ns
+    except OSError:
+        return None
+    return f"{target}@{mtime}"
+
+
+class LiveQA:
+    def __init__(self, qa: PolicyQA, root: Path | str | None = None, interval: float = 1.0):
+        self._qa = qa
+        self.root = Path(root) if root is not None else Path(qa.data.root)
+        self.interval = interval
+        self._id = current_id(self.root)
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+        self.reloads = 0
+
+    def get(self) -> PolicyQA:
+        if time.monotonic() - self._checked >= self.interval:
+            self.refresh()
+        return self._qa
+
+    def refresh(self, force: bool = False) -> bool:
+        """Reopen the index if the committed one changed. True when it was reloaded."""
+        self._checked = time.monotonic()
+        now = current_id(self.root)
+        if now is None or (now == self._id and not force):
+            return False
+        if not self._lock.acquire(blocking=False):
+            return False                      # another thread is loading it
+        try:
+            now = current_id(self.root)
+            if now == self._id and not force:
+                return False
+            old = self._qa
+            data = store.load(self.root)
+            self._qa = PolicyQA(data, old.searcher.encoder, old.settings)
+            self._id = now
+            self.reloads += 1
+            return True
+        finally:
+            self._lock.release()

@@ -1,0 +1,88 @@
+// policyqa web app: citation markers, copy, feedback. Reads only data the server rendered;
+// writes text with textContent / value, never as HTML.
+(function () {
+  if (window.__pqa) return;
+  window.__pqa = true;
+
+  function openRef(turn, n) {
+    var panel = document.getElementById("pqa-panel");
+    if (!panel) return;
+    panel.querySelectorAll("section.pqa-cites").forEach(function (s) {
+      s.hidden = s.getAttribute("data-turn") !== String(turn);
+    });
+    panel.querySelectorAll(".pqa-active").forEach(function (e) { e.classList.remove("pqa-active"); });
+    var el = document.getElementById("pqa-" + turn + "-" + n);
+    if (!el) return;
+    el.classList.add("pqa-active");
+    // scroll the panel itself; never the page (no scrollIntoView)
+    panel.scrollTop += el.getBoundingClientRect().top - panel.getBoundingClientRect().top - 8;
+  }
+
+  function status(box, text) {
+    var s = box.querySelector(".pqa-fb-status");
+    if (s) s.textContent = text;
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    return new Promise(function (resolve, reject) {
+      var t = document.createElement("textarea");
+      t.value = text;
+      t.setAttribute("readonly", "");
+      t.style.position = "fixed";
+      t.style.opacity = "0";
+      document.body.appendChild(t);
+      t.select();
+      var ok = document.execCommand("copy");
+      document.body.removeChild(t);
+      ok ? resolve() : reject();
+    });
+  }
+
+  function feedback(box, rating) {
+    var meta;
+    try { meta = JSON.parse(box.getAttribute("data-meta")); } catch (e) { return; }
+    var input = box.querySelector(".pqa-comment");
+    meta.rating = rating;
+    meta.comment = input ? input.value.slice(0, 500) : "";
+    status(box, "正在提交…");
+    fetch("/api/feedback", {
+      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(meta)
+    }).then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
+      .then(function (x) { status(box, x[0] ? "已记录，谢谢！" : ("未能记录：" + (x[1].error || ""))); })
+      .catch(function () { status(box, "未能记录：网络错误"); });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!t || !t.closest) return;
+    var a = t.closest("a.pqa-ref");
+    if (a) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      openRef(a.getAttribute("data-turn"), a.getAttribute("data-n"));
+      return;
+    }
+    var box = t.closest(".pqa-turn-a");
+    if (!box) return;
+    if (t.closest("button.pqa-copy")) {
+      var plain = box.querySelector("textarea.pqa-plain");
+      copyText(plain ? plain.value : "").then(function () { status(box, "已复制"); },
+                                               function () { status(box, "复制失败，请手动选择文字"); });
+    } else if (t.closest("button.pqa-fb")) {
+      feedback(box, parseInt(t.closest("button.pqa-fb").getAttribute("data-rating"), 10));
+    }
+  }, true);
+})();
+
+// keep the newest turn in view inside the chat box (the page itself does not move)
+(function () {
+  function follow() {
+    var chat = document.getElementById("pqa-chat");
+    if (chat && chat.getAttribute("data-n") !== String(chat.children.length)) {
+      chat.setAttribute("data-n", String(chat.children.length));
+      chat.scrollTop = chat.scrollHeight;
+    }
+  }
+  new MutationObserver(follow).observe(document.documentElement, {childList: true, subtree: true});
+})();
