@@ -158,15 +158,17 @@ def _admin_section(admin: Admin, live, docs, browse, header) -> None:
             rm_id = gr.Textbox(label="要移除的文件 id", elem_id="pqa-rmid")
             rm_btn = gr.Button("移除文件", variant="stop", elem_id="pqa-remove")
 
-    def refreshed():
+    def refreshed(done, path):
         qa = live.get()
-        return render.docs_html(docs_table(qa)), render.browse_html(qa), header_md(qa)
+        added = isinstance(done, str) and done.startswith("✅")
+        return (render.docs_html(docs_table(qa)), render.browse_html(qa), header_md(qa),
+                None if added else path)
 
     add_btn.click(admin.add, [token, file, url, doc_id, title, level, date, issuer, number],
                   [status, parsed], api_name=False, concurrency_limit=1
-                  ).then(refreshed, None, [docs, browse, header], api_name=False)
+                  ).then(refreshed, [status, file], [docs, browse, header, file], api_name=False)
     rm_btn.click(admin.remove, [token, rm_id], [status], api_name=False, concurrency_limit=1
-                 ).then(refreshed, None, [docs, browse, header], api_name=False)
+                 ).then(refreshed, [status, file], [docs, browse, header, file], api_name=False)
 
 
 def render_exts():
