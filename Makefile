@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 7860
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev st index serve eval bench clean
+.PHONY: run test install install-dev st index serve eval bench load clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ eval: install-dev
 
 bench: install-dev
 	$(VENV)/bin/policyqa bench
+
+# load run: 50 concurrent clients through the REST API and the Gradio endpoint (127.0.0.1)
+load: index
+	OMP_NUM_THREADS=1 $(PY) -m eval.load --clients 50 --per-client 10
 
 clean:
 	rm -rf .policyqa .pytest_cache

@@ -4,17 +4,24 @@ the browser) commits a new index, the next request is answered from it, without 
 `LiveQA.get()` checks the committed index's identity (at most every `interval` seconds) and
 reopens the index when it changed; requests keep using the old PolicyQA until the new one is
 loaded, and one thread loads at a time.
+
+`LiveQA.ask()` keeps recent answers (LRU, `POLICYQA_ANSWER_CACHE` entries, default 2048,
+0 = off) keyed by the index identity, the question, the filters and — for a follow-up only —
+the clauses it refers to; a reload starts a fresh cache.
 """
 from __future__ import annotations
 
 import os
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 from indexer import store
 
 from .engine import PolicyQA
+from .followup import is_followup, prior_keys
+from .types import Answer
 
 
 def current_id(root: Path | str) -> str | None:
@@ -42,6 +49,46 @@ class LiveQA:
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self.reloads = 0
+        self.cache_size = int(os.environ.get("POLICYQA_ANSWER_CACHE", "2048"))
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def _key(self, qa, question, filters, history):
+        follow = tuple(prior_keys(qa, history)) if history and is_followup(qa, question, history) else ()
+        return (id(qa), question, filters, follow, time.strftime("%Y-%m-%d"))
+
+    def cached(self, question: str, filters=None, history=None) -> Answer | None:
+        """The cached answer, or None (cheap: no retrieval, safe to call on the event loop)."""
+        if self.cache_size <= 0:
+            return None
+        key = self._key(self.get(), question, filters, history)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                self.hits += 1
+            return hit
+
+    def ask(self, question: str, filters=None, history=None) -> Answer:
+        """qa.ask through the answer cache (Answers are frozen, so they can be shared)."""
+        qa = self.get()
+        if self.cache_size <= 0:
+            return qa.ask(question, filters=filters, history=history)
+        key = self._key(qa, question, filters, history)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return hit
+        answer = qa.ask(question, filters=filters, history=history)
+        with self._cache_lock:
+            self.misses += 1
+            self._cache[key] = answer
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return answer
 
     def get(self) -> PolicyQA:
         if time.monotonic() - self._checked >= self.interval:
@@ -64,6 +111,8 @@ class LiveQA:
             data = store.load(self.root)
             self._qa = PolicyQA(data, old.searcher.encoder, old.settings)
             self._id = now
+            with self._cache_lock:
+                self._cache.clear()
             self.reloads += 1
             return True
         finally:

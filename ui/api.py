@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
+
+import anyio
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +30,9 @@ from qa.search import SearchError
 from .messages import chinese, question_error
 
 MAX_HISTORY = 20
+# answers are computed by this many threads at once (first come, first served); more only
+# makes threads fight over the cores and stretches the slowest requests
+WORKERS = max(1, int(os.environ.get("POLICYQA_WORKERS", str(os.cpu_count() or 2))))
 
 
 class ApiError(Exception):
@@ -81,24 +87,28 @@ def _checked(question: str) -> None:
 
 def make_router(live, feedback: FeedbackStore | None) -> APIRouter:
     r = APIRouter(prefix="/api")
+    limiter = anyio.CapacityLimiter(WORKERS)
 
     @r.post("/ask", summary="一个带引用的回答（同 `policyqa ask --json`）")
-    def ask(body: AskIn) -> dict:
+    async def ask(body: AskIn) -> dict:
         _checked(body.question)
         history = [t.model_dump() for t in body.history[-MAX_HISTORY:]]
+        filters = body.filters.to_filters() if body.filters else None
         try:
-            a = live.get().ask(body.question, filters=body.filters.to_filters() if body.filters else None,
-                               history=history or None)
+            a = live.cached(body.question, filters=filters, history=history or None) or \
+                await anyio.to_thread.run_sync(
+                    lambda: live.ask(body.question, filters=filters, history=history or None), limiter=limiter)
         except SearchError as exc:
             raise ApiError(400, chinese(exc)) from None
         return a.to_json()
 
     @r.post("/search", summary="排序的条款（同 `search --batch --json` 的一行）")
-    def search(body: SearchIn) -> dict:
+    async def search(body: SearchIn) -> dict:
         _checked(body.question)
+        filters = body.filters.to_filters() if body.filters else None
         try:
-            hits = live.get().search(body.question, top_k=body.top_k,
-                                     filters=body.filters.to_filters() if body.filters else None)
+            hits = await anyio.to_thread.run_sync(
+                lambda: live.get().search(body.question, top_k=body.top_k, filters=filters), limiter=limiter)
         except SearchError as exc:
             raise ApiError(400, chinese(exc)) from None
         return {"question": body.question, "hits": [h.to_json() for h in hits]}

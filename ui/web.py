@@ -74,7 +74,7 @@ def respond(live, message, turns):
     history = [{"question": t["question"], "citations": t["citations"], "answered": t["answered"]}
                for t in turns]
     try:
-        answer = qa.ask(message.strip(), history=history or None)
+        answer = live.ask(message.strip(), history=history or None)
     except SearchError as exc:
         return (turns, render.conversation_html(turns, qa), render.panel_html(qa, turns), message,
                 _notice(chinese(exc)))
@@ -177,9 +177,10 @@ def render_exts():
 
 
 def create_app(qa: PolicyQA, admin_token: str | None = None,
-               feedback_path: Path | str | None = None) -> FastAPI:
-    """The FastAPI server: REST API under /api, the Gradio app at /, security headers."""
-    live = LiveQA(qa)
+               feedback_path: Path | str | None = None, reload_interval: float = 1.0) -> FastAPI:
+    """The FastAPI server: REST API under /api, the Gradio app at /, security headers.
+    The committed index is re-checked every `reload_interval` seconds (CLI add/remove)."""
+    live = LiveQA(qa, interval=reload_interval)
     server = FastAPI(title="高新区政策问答助手 API", openapi_url="/api/openapi.json",
                      docs_url=None, redoc_url=None)
     server.add_middleware(SecurityHeaders)
