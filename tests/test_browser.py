@@ -20,7 +20,7 @@ HOSTILE = ['<img src=x onerror=alert(1)>', "<img src=x onerror=\"document.title=
 DOC = """测试市鲸落园区扶持办法（测试用虚构文本）
 第一条 为了扶持鲸落园区企业，制定本办法。<script>alert('doc')</script>
 第二条 对入驻鲸落园区的企业给予每年十万元琥珀补贴。<img src=x onerror=alert('doc2')>
-第三条 本办法自2099年1月1日起施行。
+第三条 琥珀补贴按照第二条的标准发放，本办法自2099年1月1日起施行。
 """
 
 
@@ -237,6 +237,11 @@ def test_upload_a_document_and_ask_it(browser, served):
         assert "十万元" in a.inner_text()
         a.locator("a.pqa-ref").first.click()
         assert "琥珀补贴" in p.locator("#pqa-panel .pqa-active").inner_text()
+        third = pg.ask("琥珀补贴按照什么标准发放？")
+        third.locator("a.pqa-ref").first.click()
+        p.locator("#pqa-panel .pqa-active a.pqa-xref").click()
+        p.wait_for_selector("#pqa-panel .pqa-active .pqa-xref-box")
+        assert "每年十万元琥珀补贴" in p.locator("#pqa-panel .pqa-active .pqa-xref-box").inner_text()
         p.get_by_role("tab", name="条款浏览").click()
         assert "鲸落园区" in p.locator("#pqa-browse").inner_text()
         p.wait_for_timeout(300)

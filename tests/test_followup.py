@@ -72,3 +72,17 @@ def test_topic_followup_asks_with_the_clause_as_context(qa):
 def test_no_usable_history_means_a_normal_answer(qa, history):
     a = qa.ask("（十七）讲什么", history=history)
     assert a.kind == "lookup" and "followup" not in a.evidence
+
+
+def test_cli_chat_carries_the_conversation(index_root):
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "ui.cli", "--index-dir", str(index_root), "chat"],
+                       input="（十七）讲什么\n牵头单位是谁？\n清空\n牵头单位是谁？\n退出\n（五）\n",
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    turns = r.stdout.split("问> ")
+    assert "全文如下" in turns[1]
+    assert "牵头单位：市财政局（金融办）" in turns[2] and "（已清空对话）" in turns[2]
+    assert "创新开展科技金融服务" not in turns[3]          # after 清空 there is nothing to refer to
+    assert len(turns) == 4                                 # 退出 ends before （五）

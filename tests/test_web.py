@@ -134,3 +134,24 @@ def test_browse_lists_clauses_of_unnumbered_documents(tmp_path, encoder):
     store.build(m, Settings(), home / "index", encoder=encoder)
     page = render.browse_html(PolicyQA.open(home / "index", manifest=m, encoder=encoder))
     assert "鲸落园区&lt;b&gt;" in page and page.count("<details>") == 22 + 1
+
+
+def test_clause_cross_links_name_other_clauses_of_the_same_document(tmp_path, encoder):
+    from corpus import library
+    from indexer import store
+    from indexer.settings import Settings
+    from qa import PolicyQA
+    from qa.followup import clause_index
+    home = tmp_path / "home"
+    src = tmp_path / "x.txt"
+    src.write_text("测试市蓝莓办法（测试用虚构文本）\n第一条 为了扶持蓝莓种植，制定本办法。\n"
+                   "第二条 对蓝莓基地给予补贴。\n第三条 补贴标准按照第二条执行，第九条不存在。\n", encoding="utf-8")
+    library.add(str(src), home, doc_id="test-xref")
+    m = library.effective_manifest(home)
+    store.build(m, Settings(), home / "index", encoder=encoder)
+    qa = PolicyQA.open(home / "index", manifest=m, encoder=encoder)
+    third = clause_index(qa)["test-xref:3"]
+    assert render.cross_refs(qa, third) == [(third.text.index("第二条"), third.text.index("第二条") + 3,
+                                            "test-xref:2")]
+    html = render.clause_block(qa, "test-xref:3", 1, 1, [], [])
+    assert 'data-key="test-xref:2"' in html and "第九条" in html and html.count("pqa-xref") == 1

@@ -105,8 +105,34 @@ def conversation_html(turns: list[dict], qa) -> str:
 
 
 # ---- clause panel ------------------------------------------------------------------------
-def highlight(text: str, terms: list[str], quotes: list[str] = ()) -> str:
-    """HTML-escaped clause text with quoted sentences and matched terms marked."""
+_XREF = re.compile(r"第[一二三四五六七八九十百零〇两\d]{1,4}条|（[一二三四五六七八九十]{1,3}）")
+
+
+def cross_refs(qa, c) -> list[tuple[int, int, str]]:
+    """(start, end, key) of the other clauses of the same document that a clause names
+    (按照第二条…, 见（十）…); its own label is not a reference."""
+    from corpus.numerals import cn_to_int
+    parsed = next((p for p in qa.documents if p.doc.id == c.doc_id), None)
+    if parsed is None:
+        return []
+    out = []
+    for m in _XREF.finditer(c.text):
+        if m.start() < len(c.label) and c.text.startswith(c.label):
+            continue
+        try:
+            no = cn_to_int(m.group(0).strip("第条（）"))
+        except ValueError:
+            continue
+        target = parsed.clause(no)
+        if target is not None and target.no != c.no:
+            out.append((m.start(), m.end(), target.key))
+    return out
+
+
+def highlight(text: str, terms: list[str], quotes: list[str] = (),
+              links: list[tuple[int, int, str]] = ()) -> str:
+    """HTML-escaped clause text with quoted sentences and matched terms marked, and the
+    clause references in `links` made into buttons that open the named clause."""
     spans: list[tuple[int, int, str]] = []
     for q in quotes:
         i = text.find(q) if q else -1
@@ -118,12 +144,17 @@ def highlight(text: str, terms: list[str], quotes: list[str] = ()) -> str:
                 spans.append((m.start(), m.end(), "m"))
     marks = sorted((s, e) for s, e, k in spans if k == "m")
     quote_spans = sorted((s, e) for s, e, k in spans if k == "q")
-    bounds = sorted({0, len(text), *[x for s, e in marks + quote_spans for x in (s, e)]})
+    bounds = sorted({0, len(text), *[x for s, e in marks + quote_spans for x in (s, e)],
+                     *[x for s, e, _ in links for x in (s, e)]})
     out = []
     for a, b in zip(bounds, bounds[1:]):
         piece = esc(text[a:b])
         if any(s <= a and b <= e for s, e in marks):
             piece = f"<mark>{piece}</mark>"
+        key = next((k for s, e, k in links if s <= a and b <= e), None)
+        if key:
+            piece = (f'<a class="pqa-xref" role="button" tabindex="0" data-key="{esc(key)}" '
+                     f'title="查看所引条款">{piece}</a>')
         if any(s <= a and b <= e for s, e in quote_spans):
             piece = f'<span class="pqa-quote">{piece}</span>'
         out.append(piece)
@@ -146,7 +177,7 @@ def clause_block(qa, key: str, t: int, i: int, terms: list[str], quotes: list[st
           if parents else "")
     return (f'<div class="pqa-clause" id="pqa-{t}-{i}" data-key="{esc(c.key)}">'
             f'<h4>【{i}】《{esc(title)}》{date}{esc(c.label)}{esc(c.heading)}</h4>'
-            f'<div class="pqa-text">{highlight(c.text, terms, quotes)}</div>'
+            f'<div class="pqa-text">{highlight(c.text, terms, quotes, cross_refs(qa, c))}</div>'
             f'<div class="pqa-units">{units}</div>{up}</div>')
 
 

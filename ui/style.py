@@ -26,6 +26,9 @@ CSS = """
 .pqa-units {color:#555; font-size:0.9em; margin-top:6px;}
 .pqa-clause mark {background:#ffe58f; padding:0 1px;}
 .pqa-quote {background:#e6f4ff;}
+.pqa-xref {color:#1d4ed8; cursor:pointer; text-decoration:underline dotted;}
+.pqa-xref-box {border-left:3px solid #93c5fd; margin-top:8px; padding:4px 8px; background:#f8fafc; font-size:0.9em;}
+.pqa-xref-box h5 {margin:0 0 4px 0;}
 .pqa-docs {border-collapse:collapse; width:100%;}
 .pqa-docs td, .pqa-docs th {border-bottom:1px solid #e5e7eb; padding:6px 8px; text-align:left; vertical-align:top;}
 .pqa-nowrap {white-space:nowrap; word-break:keep-all;}

@@ -53,6 +53,27 @@
       .catch(function () { status(box, "未能记录：网络错误"); });
   }
 
+  // a clause that names another (按照第二条…): show the named clause under it, as text
+  function openXref(link) {
+    var clause = link.closest(".pqa-clause");
+    if (!clause) return;
+    fetch("/api/clauses/" + encodeURIComponent(link.getAttribute("data-key")))
+      .then(function (r) { return r.json(); })
+      .then(function (c) {
+        var old = clause.querySelector(".pqa-xref-box");
+        if (old) old.remove();
+        var div = document.createElement("div");
+        div.className = "pqa-xref-box";
+        var h = document.createElement("h5");
+        h.textContent = c.error ? "无法打开所引条款" : (c.citation + (c.heading || ""));
+        var body = document.createElement("p");
+        body.textContent = c.error || c.text;
+        div.appendChild(h);
+        div.appendChild(body);
+        clause.appendChild(div);
+      });
+  }
+
   document.addEventListener("click", function (ev) {
     var t = ev.target;
     if (!t || !t.closest) return;
@@ -61,6 +82,12 @@
       ev.preventDefault();
       ev.stopPropagation();
       openRef(a.getAttribute("data-turn"), a.getAttribute("data-n"));
+      return;
+    }
+    var x = t.closest("a.pqa-xref");
+    if (x) {
+      ev.preventDefault();
+      openXref(x);
       return;
     }
     var box = t.closest(".pqa-turn-a");
