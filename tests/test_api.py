@@ -95,4 +95,8 @@ def test_openapi_page_and_security_headers(client):
     home = client.get("/")
     csp = home.headers["content-security-policy"]
     assert "object-src 'none'" in csp and "frame-ancestors 'self'" in csp
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'sha256-" in script_src   # the page's own inline scripts only
+    api_csp = client.get("/api/documents").headers["content-security-policy"]
+    assert "'sha256-" not in api_csp
     assert home.headers["x-content-type-options"] == "nosniff"

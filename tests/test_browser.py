@@ -209,6 +209,12 @@ def test_hostile_payloads_stay_inert(page):
     texts = conv.locator(".pqa-turn-q").all_inner_texts()
     assert [t.replace("问", "", 1) for t in texts] == HOSTILE           # shown as typed, as text
     page.shot("hostile")
+    # second line of defence: markup that got into the page anyway cannot run script (CSP)
+    page.p.evaluate("""document.body.insertAdjacentHTML('beforeend',
+        '<img src=x onerror="document.title=\\'PWNED\\'"><a id=js href="javascript:document.title=\\'PWNED2\\'">x</a>')""")
+    page.p.click("#js")
+    page.p.wait_for_timeout(500)
+    assert page.p.title() == "高新区政策问答助手" and page.dialogs == []
 
 
 def test_upload_a_document_and_ask_it(browser, served):
