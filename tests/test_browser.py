@@ -82,7 +82,7 @@ class Page:
     """A page on the app that records dialogs and console errors."""
 
     def __init__(self, browser, url, width=1280, height=900):
-        self.ctx = browser.new_context(viewport={"width": width, "height": height})
+        self.ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         self.ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
         self.p = self.ctx.new_page()
         self.dialogs, self.errors = [], []

@@ -224,5 +224,6 @@ def serve(qa: PolicyQA, host: str = "127.0.0.1", port: int = 7860, block: bool =
     if not block:
         return Served(app, host, port)
     import uvicorn
+    print(f"policyqa: serving http://{host}:{port}/ (REST API: http://{host}:{port}/api/docs)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return None
