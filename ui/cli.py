@@ -188,16 +188,6 @@ def cmd_trace(args) -> int:
     return trace_command(args)
 
 
-def cmd_chat(args) -> int:
-    from ui.cli_chat import chat_command
-    return chat_command(args)
-
-
-def cmd_feedback(args) -> int:
-    from ui.cli_chat import feedback_command
-    return feedback_command(args)
-
-
 def cmd_eval(args) -> int:
     from eval.run import main as eval_main
     return eval_main(args)
@@ -278,16 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_trace)
 
-    s = sub.add_parser("chat", help="interactive questions with follow-ups (牵头单位是谁？)")
-    s.set_defaults(func=cmd_chat)
-
-    s = sub.add_parser("feedback", help="feedback given in the web app")
-    fsub = s.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
-    e = fsub.add_parser("export", help="write the rated questions as eval lines (gold left to fill)")
-    e.add_argument("--out", default="-", help="JSON-lines file (default: stdout)")
-    e.add_argument("--db", default=None, help="feedback SQLite file (default .policyqa/feedback.sqlite3; "
-                                             "env POLICYQA_FEEDBACK)")
-    e.set_defaults(func=cmd_feedback)
+    from ui.cli_chat import add_parsers       # chat, feedback export
+    add_parsers(sub)
 
     s = sub.add_parser("eval", help="run the evaluation; writes eval/report.md and plots")
     s.add_argument("--questions", default=None, help="question set (default eval/questions.jsonl)")

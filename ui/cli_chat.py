@@ -11,6 +11,18 @@ MAX_TURNS = 20
 PROMPT = "问> "
 
 
+def add_parsers(sub) -> None:
+    s = sub.add_parser("chat", help="interactive questions with follow-ups (牵头单位是谁？)")
+    s.set_defaults(func=chat_command)
+    s = sub.add_parser("feedback", help="feedback given in the web app")
+    fsub = s.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
+    e = fsub.add_parser("export", help="write the rated questions as eval lines (gold left to fill)")
+    e.add_argument("--out", default="-", help="JSON-lines file (default: stdout)")
+    e.add_argument("--db", default=None, help="feedback SQLite file (default .policyqa/feedback.sqlite3; "
+                                             "env POLICYQA_FEEDBACK)")
+    e.set_defaults(func=feedback_command)
+
+
 def chat_command(args) -> int:
     """Read questions line by line; each is asked with the earlier turns, so a follow-up such
     as 牵头单位是谁？ refers to the last answer. 'clear' (清空) starts over, 'exit' (退出) ends."""
