@@ -77,7 +77,7 @@ def plain_text(turn: dict, qa) -> str:
 def message_html(turn: dict, t: int, qa) -> str:
     tier = tier_of(turn)
     badge, cls = TIERS[tier]
-    kind = KIND_NAMES.get(turn.get("kind"), "回答")
+    kind = "" if turn.get("kind") == "refusal" else KIND_NAMES.get(turn.get("kind"), "回答")
     body = _markers(esc(web_text(turn.get("answer", ""))).replace("\n", "<br>"), t)
     meta = esc(json.dumps({"question": turn.get("question", ""), "answer": web_text(turn.get("answer", "")),
                            "kind": turn.get("kind"), "citations": turn.get("citations") or []},
