@@ -18,6 +18,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from indexer import store
+from indexer.errors import IndexError_
 
 from .engine import PolicyQA
 from .followup import is_followup, prior_keys
@@ -49,6 +50,7 @@ class LiveQA:
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self.reloads = 0
+        self.last_error: str | None = None
         self.cache_size = int(os.environ.get("POLICYQA_ANSWER_CACHE", "2048"))
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -108,7 +110,11 @@ class LiveQA:
             if now == self._id and not force:
                 return False
             old = self._qa
-            data = store.load(self.root)
+            try:
+                data = store.load(self.root)
+            except (IndexError_, OSError) as exc:     # e.g. replaced again while being read
+                self.last_error = str(exc)
+                return False                          # keep answering from the old index
             self._qa = PolicyQA(data, old.searcher.encoder, old.settings)
             self._id = now
             with self._cache_lock:

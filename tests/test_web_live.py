@@ -81,3 +81,13 @@ def test_answer_cache_keys_on_question_filters_and_followup_target(qa):
     lead5 = live.ask("牵头单位是谁？", history=[{"question": "q", "citations": ["liuzhou-2021:5"]}])
     assert lead17.citations[0].key == "liuzhou-2021:17" and lead5.citations[0].key == "liuzhou-2021:5"
     assert live.ask("牵头单位是谁？", history=h17 + [{"question": "x", "citations": []}]) is lead17
+
+
+def test_a_damaged_new_index_keeps_the_old_one_answering(home, encoder):
+    import json
+    qa = PolicyQA.open(home / "index", manifest=effective_manifest(home), encoder=encoder)
+    live = LiveQA(qa, interval=0.0)
+    store.build(effective_manifest(home), Settings(), home / "index", encoder=encoder)
+    (store.current_dir(home / "index") / "clauses.json").write_text(json.dumps([{"bad": 1}]), encoding="utf-8")
+    assert live.get() is qa and live.last_error and live.reloads == 0
+    assert live.get().ask("（十七）讲什么").kind == "lookup"
