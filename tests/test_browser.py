@@ -274,6 +274,7 @@ def test_phone_width_390(browser, served):
         a = pg.ask("想设立科技支行找哪个部门？")
         a.locator("a.pqa-ref").first.click()
         assert p.evaluate("document.documentElement.scrollWidth") <= 392
+        pg.shot("phone-390-chat")
         p.get_by_role("tab", name="文件").click()
         cell = p.locator("#pqa-docs td[data-th='发布日期']").first
         box = cell.bounding_box()
