@@ -272,7 +272,13 @@ def test_phone_width_390(browser, served):
     p = pg.p
     try:
         a = pg.ask("想设立科技支行找哪个部门？")
+        y = p.evaluate("window.scrollY")
         a.locator("a.pqa-ref").first.click()
+        assert p.evaluate("window.scrollY") == y                      # the chat stays
+        p.click("button.pqa-jump")                                     # the offered jump to the panel
+        p.wait_for_timeout(300)
+        top = p.evaluate("document.getElementById('pqa-panel').getBoundingClientRect().top")
+        assert 0 <= top < 844 - 300                                    # the panel is now in view
         assert p.evaluate("document.documentElement.scrollWidth") <= 392
         pg.shot("phone-390-chat")
         p.get_by_role("tab", name="文件").click()

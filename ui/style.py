@@ -29,6 +29,8 @@ CSS = """
 .pqa-xref {color:#1d4ed8; cursor:pointer; text-decoration:underline dotted;}
 .pqa-xref-box {border-left:3px solid #93c5fd; margin-top:8px; padding:4px 8px; background:#f8fafc; font-size:0.9em;}
 .pqa-xref-box h5 {margin:0 0 4px 0;}
+.pqa-jump {position:fixed; right:12px; bottom:16px; z-index:1000; border:none; border-radius:999px;
+  padding:8px 14px; background:#1d4ed8; color:#fff; box-shadow:0 2px 8px rgba(0,0,0,.25);}
 .pqa-docs {border-collapse:collapse; width:100%;}
 .pqa-docs td, .pqa-docs th {border-bottom:1px solid #e5e7eb; padding:6px 8px; text-align:left; vertical-align:top;}
 .pqa-nowrap {white-space:nowrap; word-break:keep-all;}

@@ -16,6 +16,27 @@
     el.classList.add("pqa-active");
     // scroll the panel itself; never the page (no scrollIntoView)
     panel.scrollTop += el.getBoundingClientRect().top - panel.getBoundingClientRect().top - 8;
+    // on a narrow screen the panel sits below the chat: offer a jump, do not take it
+    var r = panel.getBoundingClientRect();
+    if (r.top > window.innerHeight || r.bottom < 0) showJump(panel);
+  }
+
+  var jump = null, jumpTimer = null;
+  function showJump(panel) {
+    if (!jump) {
+      jump = document.createElement("button");
+      jump.type = "button";
+      jump.className = "pqa-jump";
+      jump.textContent = "查看引用条款 ↓";
+      jump.addEventListener("click", function () {
+        jump.hidden = true;
+        window.scrollTo({top: window.scrollY + panel.getBoundingClientRect().top - 8});
+      });
+      document.body.appendChild(jump);
+    }
+    jump.hidden = false;
+    clearTimeout(jumpTimer);
+    jumpTimer = setTimeout(function () { jump.hidden = true; }, 5000);
   }
 
   function status(box, text) {
