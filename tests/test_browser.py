@@ -5,7 +5,6 @@ Skipped when Playwright or /usr/bin/chromium is missing, unless POLICYQA_REQUIRE
 """
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest

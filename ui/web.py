@@ -24,7 +24,7 @@ from qa.live import LiveQA  # noqa: E402
 from qa.search import SearchError  # noqa: E402
 
 from . import api, render  # noqa: E402
-from .admin import LEVEL_CHOICES, Admin  # noqa: E402
+from .admin import EXTENSIONS, LEVEL_CHOICES, Admin  # noqa: E402
 from .messages import chinese, question_error  # noqa: E402
 from .security import SecurityHeaders  # noqa: E402
 from .style import CSS  # noqa: E402
@@ -141,7 +141,7 @@ def _admin_section(admin: Admin, live, docs, browse, header) -> None:
         gr.Markdown("上传 .txt、.docx、.pdf（需有文字层）或 .html 文件，或填写网址；标题、日期、文号未填时"
                     "从正文读取。需要运维人员设置的管理口令。")
         token = gr.Textbox(label="管理口令", type="password", elem_id="pqa-token")
-        file = gr.File(label="文件", file_types=list(render_exts()), type="filepath", elem_id="pqa-file")
+        file = gr.File(label="文件", file_types=list(EXTENSIONS), type="filepath", elem_id="pqa-file")
         url = gr.Textbox(label="或网址", placeholder="https://…", elem_id="pqa-url")
         with gr.Row():
             doc_id = gr.Textbox(label="文件 id（可选，如 gx-2021）", elem_id="pqa-docid")
@@ -169,11 +169,6 @@ def _admin_section(admin: Admin, live, docs, browse, header) -> None:
                   ).then(refreshed, [status, file], [docs, browse, header, file], api_name=False)
     rm_btn.click(admin.remove, [token, rm_id], [status], api_name=False, concurrency_limit=1
                  ).then(refreshed, [status, file], [docs, browse, header, file], api_name=False)
-
-
-def render_exts():
-    from .admin import EXTENSIONS
-    return EXTENSIONS
 
 
 def create_app(qa: PolicyQA, admin_token: str | None = None,
