@@ -8,7 +8,7 @@ PORT   ?= 7860
 LAWS   ?= $(abspath ../shared/laws)
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev st index serve eval bench parsecheck faults clean
+.PHONY: run test install install-dev st index serve eval bench parsecheck faults load clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ parsecheck: install
 # kills, checked document by document; writes eval/FAULTS.md
 faults: install-dev
 	$(PY) -m eval.faults --rounds 50
+
+# load run: 50 concurrent clients through the REST API and the Gradio endpoint (127.0.0.1)
+load: index
+	OMP_NUM_THREADS=1 $(PY) -m eval.load --clients 50 --per-client 10
 
 clean:
 	rm -rf .policyqa .pytest_cache

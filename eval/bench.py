@@ -83,13 +83,14 @@ def bench_warm(qa, questions: list[str], repeat: int) -> dict[str, list[float]]:
 SERVE_SCRIPT = r"""
 import json, resource, sys, urllib.request
 from qa import PolicyQA
+from qa.live import LiveQA
 from ui.web import respond, serve
 qa = PolicyQA.open(sys.argv[1])
 app = serve(qa, host="127.0.0.1", port=int(sys.argv[2]), block=False)
 urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[2]}/", timeout=30).read()
-history = []
+live, turns = LiveQA(qa), []
 for q in json.loads(sys.argv[3]):
-    history, _, _ = respond(qa, q, history[-10:])
+    turns, *_ = respond(live, q, turns)
 print("RSS_KB=%d" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
 app.close()
 """

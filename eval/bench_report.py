@@ -42,6 +42,9 @@ def plot(scale: list[dict], out: Path) -> str:
     return "bench_scale.png"
 
 
+LOAD_HEADING = "## Load run"
+
+
 def write(r: dict, out: Path) -> Path:
     plot(r["scale"], out)
     m = r["machine"]
@@ -99,5 +102,8 @@ def write(r: dict, out: Path) -> Path:
         L.append(f"| {s['n']:,} | {s['product_bm25']} | {s['product_faiss']} | {s['product_p50']:.1f} | "
                  f"{s['product_p95']:.1f} | {s['product_build_s']:.1f} |")
     path = out / "BENCH.md"
-    path.write_text("\n".join(L) + "\n", encoding="utf-8")
+    kept = ""                      # the load-run section (eval/load.py) survives a re-run
+    if path.exists() and LOAD_HEADING in path.read_text(encoding="utf-8"):
+        kept = "\n" + LOAD_HEADING + path.read_text(encoding="utf-8").split(LOAD_HEADING, 1)[1].rstrip() + "\n"
+    path.write_text("\n".join(L) + "\n" + kept, encoding="utf-8")
     return path

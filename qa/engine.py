@@ -179,8 +179,15 @@ class PolicyQA:
         return Answer(question, "lookup", text, (hit,))
 
     # ---- ask -------------------------------------------------------------------------
-    def ask(self, question: str, filters: Filters | None = None) -> Answer:
+    def ask(self, question: str, filters: Filters | None = None, history=None) -> Answer:
+        """A cited answer. `history`: prior turns, oldest first, each {"question", "citations":
+        [clause keys]}; a follow-up ("牵头单位是谁？") is resolved against the last one."""
         _check(question)
+        if history:
+            from .followup import resolve
+            followed = resolve(self, question, history)
+            if followed is not None:
+                return followed
         allowed = self._scope(question, filters)
         no = find_reference(question)
         if no is not None:

@@ -296,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_trace)
 
+    from ui.cli_chat import add_parsers       # chat, feedback export
+    add_parsers(sub)
+
     s = sub.add_parser("eval", help="run the evaluation; writes eval/report.md and plots")
     s.add_argument("--questions", default=None, help="question set (default eval/questions.jsonl)")
     s.add_argument("--out", default=None, help="report directory (default eval/)")

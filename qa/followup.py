@@ -1,0 +1,169 @@
+"""Follow-up questions: "牵头单位是谁？", "那配合单位呢", "这条什么时候开始执行", "上一条的原文".
+
+A follow-up names no topic of its own; it refers to the clauses the previous answer cited.
+`resolve(qa, question, history)` answers it from those clauses, or returns None when the
+question stands on its own (then `ask` proceeds as usual). `history` is a list of prior turns,
+oldest first, each a dict {"question": str, "citations": [clause keys], "answered": bool?}.
+"""
+from __future__ import annotations
+
+import re
+
+from corpus.model import Clause
+
+from .refs import find_reference
+from .types import Answer
+
+MAX_TURNS = 50            # only this many prior turns are looked at
+MAX_KEYS = 30             # and this many clause keys of the one used
+
+_ANAPHORA = re.compile(r"这条|该条|那条|上一条|上条|前一条|这一条|这项|该项|那项|这个措施|该措施|这些措施|"
+                       r"这几条|上述|以上|刚才|上面|前面|它的|其")
+_INTENTS = (
+    ("partner", re.compile(r"配合单位|配合部门|谁配合|哪些?(?:部门|单位)配合|协助单位|协办|参与单位")),
+    ("lead", re.compile(r"牵头单位|牵头部门|谁牵头|由谁牵头|哪个(?:部门|单位)牵头|谁负责|负责单位|"
+                        r"负责部门|责任单位|主管部门|哪个(?:部门|单位)|找谁|谁管|归谁管|分工")),
+    ("effective", re.compile(r"(?:什么时候|何时|哪天|从哪天|从什么时候|几时)(?:开始)?(?:执行|施行|实施|生效|有效)|"
+                             r"(?:执行|施行|实施|生效)(?:时间|日期)|有效期|开始执行|开始施行|开始实施")),
+    ("text", re.compile(r"原文|全文|完整内容|具体内容|原话|怎么写的|怎么规定的|讲(?:了)?什么|说(?:了)?什么|"
+                        r"内容是什么|什么内容")),
+)
+# what is left of a follow-up once the intent words and fillers are taken out
+_FILLER = re.compile(r"[\s，,。？?！!：:、“”\"'（）()]|那么|那|呢|吗|嘛|啊|的|是|谁|请问|请|一下|这|该|哪个|哪些|"
+                     r"部门|单位|开始|时候|什么|有|还|又|再|看看|看|给我|我|要|想|知道|具体|呀|吧|一|条|项|个")
+
+
+def clause_index(qa) -> dict[str, Clause]:
+    """{key: clause} of the loaded index, built once per PolicyQA."""
+    idx = qa.__dict__.get("_followup_index")
+    if idx is None:
+        idx = qa.__dict__["_followup_index"] = {c.key: c for c in qa.clauses}
+    return idx
+
+
+def intent_of(question: str) -> str | None:
+    for name, pat in _INTENTS:
+        if pat.search(question):
+            return name
+    return None
+
+
+def _topic_free(question: str) -> bool:
+    rest = question
+    for _, pat in _INTENTS:
+        rest = pat.sub("", rest)
+    rest = _ANAPHORA.sub("", rest)
+    return len(_FILLER.sub("", rest)) <= 1
+
+
+def prior_keys(qa, history) -> list[str]:
+    """Clause keys cited by the latest prior turn that cited any (answered turns only)."""
+    if not isinstance(history, (list, tuple)):
+        return []
+    known = clause_index(qa)
+    for turn in reversed(list(history)[-MAX_TURNS:]):
+        if not isinstance(turn, dict) or turn.get("answered") is False:
+            continue
+        keys = [k for k in (turn.get("citations") or [])[:MAX_KEYS] if isinstance(k, str) and k in known]
+        if keys:
+            return list(dict.fromkeys(keys))
+    return []
+
+
+def is_followup(qa, question: str, history) -> bool:
+    """Whether `question` refers to the previous answer rather than standing on its own."""
+    if not history or find_reference(question) is not None or qa.catalog.find(question):
+        return False
+    return bool(_ANAPHORA.search(question) or (intent_of(question) and _topic_free(question)))
+
+
+def resolve(qa, question: str, history) -> Answer | None:
+    """The answer to a follow-up, from the clauses the previous answer cited; None otherwise."""
+    if not is_followup(qa, question, history):
+        return None
+    keys = prior_keys(qa, history)
+    if not keys:
+        return None
+    clauses = [clause_index(qa)[k] for k in keys]
+    intent = intent_of(question)
+    evidence = {"followup": {"intent": intent or "topic", "of": keys}}
+    if intent in ("lead", "partner"):
+        return _units_answer(qa, question, clauses, intent, evidence)
+    if intent == "effective":
+        return _effective_answer(qa, question, clauses, evidence)
+    if intent == "text":
+        return _text_answer(qa, question, clauses, evidence)
+    # a topic question about "this clause": ask it with the clause's heading as context
+    heading = clauses[0].heading.rstrip("。")
+    rewritten = _ANAPHORA.sub("", question).strip() or question
+    a = qa.ask(f"{heading}：{rewritten}")
+    return Answer(question, a.kind, a.text, a.citations, a.quotes,
+                  evidence={**a.evidence, "followup": {"intent": "topic", "of": keys,
+                                                       "asked": f"{heading}：{rewritten}"}})
+
+
+def _name(qa, c: Clause) -> str:
+    doc = qa.docs.get(c.doc_id)
+    return f"{doc.short if doc else c.doc_id}{c.label}"
+
+
+def _units_answer(qa, question, clauses, intent, evidence) -> Answer:
+    lines = []
+    for i, c in enumerate(clauses, 1):
+        lead = "、".join(c.lead_units) or "未写明"
+        partner = "、".join(c.partner_units)
+        head = f"{_name(qa, c)}{c.heading.rstrip('。')}"
+        if intent == "lead":
+            tail = f"牵头单位：{lead}" + (f"；配合单位：{partner}" if partner else "")
+        else:
+            tail = f"配合单位：{partner}" if partner else f"未写明配合单位（牵头单位：{lead}）"
+        lines.append(f"{head}——{tail}【{i}】")
+    return Answer(question, "department", "\n".join(lines),
+                  tuple(qa.hit_for(c) for c in clauses), evidence=evidence)
+
+
+_EFFECTIVE_SENT = re.compile(r"[^。；\n]*(?:施行|起执行|开始执行|有效期|生效)[^。；\n]*[。；]?")
+
+
+def _effective_answer(qa, question, clauses, evidence) -> Answer:
+    lines, cited = [], []
+    for doc_id in dict.fromkeys(c.doc_id for c in clauses):
+        doc = qa.docs.get(doc_id)
+        parsed = next((p for p in qa.documents if p.doc.id == doc_id), None)
+        if doc is None or parsed is None:
+            continue
+        if doc.effective:
+            lines.append(f"{doc.citation_title}自{_cn_date(doc.effective)}起施行。")
+            continue
+        found = [(c, m.group(0)) for c in parsed.all_clauses for m in _EFFECTIVE_SENT.finditer(c.text)]
+        if found:
+            c, sent = found[0]
+            cited.append(c)
+            lines.append(f"{doc.citation_title}{c.label}：“{sent.strip()}”【{len(cited)}】")
+            continue
+        issued = (parsed.notice.date if parsed.notice else None) or doc.date
+        when = f"，印发日期为{_cn_date(issued)}" if issued else ""
+        lines.append(f"{doc.citation_title}未写明施行（开始执行）日期{when}；"
+                     "具体执行时间请以原文及主管部门通知为准。")
+    if not lines:
+        return Answer(question, "refusal", "上一轮引用的条款所在文件未加载，无法回答施行日期。")
+    return Answer(question, "meta", "\n".join(lines), tuple(qa.hit_for(c) for c in cited),
+                  evidence=evidence)
+
+
+def _text_answer(qa, question, clauses, evidence) -> Answer:
+    shown = clauses[:3]
+    parts = [f"{qa.docs[c.doc_id].citation_title if c.doc_id in qa.docs else ''}{c.label}"
+             f"全文如下【{i}】：\n{c.text}" for i, c in enumerate(shown, 1)]
+    if len(clauses) > len(shown):
+        parts.append(f"（上一轮共引用{len(clauses)}条，这里列出前{len(shown)}条。）")
+    return Answer(question, "lookup", "\n".join(parts), tuple(qa.hit_for(c) for c in shown),
+                  evidence=evidence)
+
+
+def _cn_date(iso: str) -> str:
+    try:
+        y, m, d = (int(x) for x in iso.split("-"))
+    except ValueError:
+        return iso
+    return f"{y}年{m}月{d}日"

@@ -1,0 +1,88 @@
+"""Follow-up questions resolved against the previous answer's clauses."""
+import pytest
+
+from qa.followup import is_followup, prior_keys
+
+
+def _turn(a):
+    return {"question": a.question, "citations": [h.key for h in a.citations], "answered": a.answered}
+
+
+def _chat(qa, *questions):
+    history, answers = [], []
+    for q in questions:
+        a = qa.ask(q, history=history)
+        answers.append(a)
+        history.append(_turn(a))
+    return answers
+
+
+def test_lead_then_partner_after_a_lookup(qa):
+    first, lead, partner = _chat(qa, "（十七）讲什么", "牵头单位是谁？", "那配合单位呢")
+    assert [h.key for h in first.citations] == ["liuzhou-2021:17"]
+    assert lead.kind == "department" and [h.key for h in lead.citations] == ["liuzhou-2021:17"]
+    assert "牵头单位：市财政局（金融办）" in lead.text and "【1】" in lead.text
+    assert partner.evidence["followup"]["intent"] == "partner"
+    assert "配合单位：市发展改革委" in partner.text and "牵头单位" not in partner.text
+
+
+def test_same_question_without_history_is_not_a_followup(qa):
+    alone = qa.ask("牵头单位是谁？")
+    assert "followup" not in alone.evidence
+
+
+def test_followup_follows_the_latest_answer(qa):
+    *_, lead = _chat(qa, "（十七）讲什么", "高新技术企业研发费用能加计扣除多少？", "牵头单位是谁？")
+    assert [h.key for h in lead.citations] == ["liuzhou-2021:5"]
+    assert "市科技局" in lead.text
+
+
+def test_when_it_takes_effect_and_the_text(qa):
+    _, when, text = _chat(qa, "（十七）讲什么", "这条什么时候开始执行", "上一条的原文")
+    assert when.evidence["followup"]["intent"] == "effective"
+    assert "未写明施行" in when.text and "2021年12月29日" in when.text
+    assert text.kind == "lookup" and "全文如下【1】" in text.text
+    assert text.citations[0].clause.text in text.text
+
+
+def test_a_new_topic_is_not_taken_for_a_followup(qa):
+    history = [{"question": "（十七）讲什么", "citations": ["liuzhou-2021:17"]}]
+    assert not is_followup(qa, "高新技术企业研发费用能加计扣除多少？", history)
+    assert not is_followup(qa, "市科技局牵头哪些措施", history)
+    assert not is_followup(qa, "（五）讲什么", history)
+    a = qa.ask("园区里能建员工宿舍吗？", history=history)
+    assert "liuzhou-2021:17" not in [h.key for h in a.citations]
+
+
+def test_refused_turns_and_unknown_keys_are_skipped(qa):
+    history = [{"question": "（十七）讲什么", "citations": ["liuzhou-2021:17"]},
+               {"question": "天气", "citations": ["liuzhou-2021:3"], "answered": False},
+               {"question": "x", "citations": ["no-such:1", 5]}, "junk"]
+    assert prior_keys(qa, history) == ["liuzhou-2021:17"]
+    assert qa.ask("牵头单位是谁？", history=history).citations[0].key == "liuzhou-2021:17"
+
+
+def test_topic_followup_asks_with_the_clause_as_context(qa):
+    _, more = _chat(qa, "（十七）讲什么", "这条支持哪些贷款")
+    assert more.evidence["followup"]["intent"] == "topic"
+    assert more.citations and more.citations[0].key == "liuzhou-2021:17"
+
+
+@pytest.mark.parametrize("history", [None, [], "not a list", [{"citations": []}]])
+def test_no_usable_history_means_a_normal_answer(qa, history):
+    a = qa.ask("（十七）讲什么", history=history)
+    assert a.kind == "lookup" and "followup" not in a.evidence
+
+
+def test_cli_chat_carries_the_conversation(index_root):
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "ui.cli", "--index-dir", str(index_root), "chat"],
+                       input="（十七）讲什么\n牵头单位是谁？\n清空\n牵头单位是谁？\n退出\n（五）\n",
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    turns = r.stdout.split("问> ")
+    assert "全文如下" in turns[1]
+    assert "牵头单位：市财政局（金融办）" in turns[2] and "（已清空对话）" in turns[2]
+    assert "创新开展科技金融服务" not in turns[3]          # after 清空 there is nothing to refer to
+    assert len(turns) == 4                                 # 退出 ends before （五）

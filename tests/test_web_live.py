@@ -1,0 +1,93 @@
+"""A running server answers from documents added or removed with the CLI, without a restart."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("gradio")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from corpus.library import effective_manifest  # noqa: E402
+from indexer import store  # noqa: E402
+from indexer.settings import Settings  # noqa: E402
+from qa import PolicyQA  # noqa: E402
+from qa.live import LiveQA, current_id  # noqa: E402
+
+DOC = """测试市琥珀园区办法（测试用虚构文本）
+第一条 为了扶持琥珀园区企业，制定本办法。
+第二条 对入驻琥珀园区的企业给予每年十万元蜂蜡补贴。
+"""
+
+
+@pytest.fixture()
+def home(tmp_path, encoder, monkeypatch):
+    h = tmp_path / "home"
+    monkeypatch.setenv("POLICYQA_HOME", str(h))
+    store.build(effective_manifest(h), Settings(), h / "index", encoder=encoder)
+    return h
+
+
+def _cli(home, *args):
+    env = {**os.environ, "POLICYQA_HOME": str(home), "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "ui.cli", "--index-dir", str(home / "index"), *args],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_cli_add_and_remove_reach_a_running_server(home, encoder):
+    from ui.web import create_app
+    qa = PolicyQA.open(home / "index", manifest=effective_manifest(home), encoder=encoder)
+    app = create_app(qa, admin_token="", feedback_path=home / "fb.sqlite3", reload_interval=0.0)
+    q = {"question": "蜂蜡补贴每年多少钱？"}
+    with TestClient(app) as c:
+        before = c.post("/api/ask", json=q).json()
+        assert not any(h["doc_id"] == "test-amber" for h in before["citations"])
+        src = home / "amber.txt"
+        src.write_text(DOC, encoding="utf-8")
+        _cli(home, "add", str(src), "--id", "test-amber")
+        after = c.post("/api/ask", json=q).json()
+        assert after["citations"][0]["doc_id"] == "test-amber" and "十万元" in after["answer"]
+        assert any(d["id"] == "test-amber" for d in c.get("/api/documents").json())
+        _cli(home, "remove", "test-amber")
+        gone = c.post("/api/ask", json=q).json()
+        assert not any(h["doc_id"] == "test-amber" for h in gone["citations"])
+        assert c.get("/api/clauses/test-amber:2").status_code == 404
+
+
+def test_live_reloads_only_when_the_committed_index_changes(home, encoder):
+    qa = PolicyQA.open(home / "index", manifest=effective_manifest(home), encoder=encoder)
+    live = LiveQA(qa, interval=0.0)
+    first = current_id(home / "index")
+    assert first and live.get() is qa and live.reloads == 0
+    store.build(effective_manifest(home), Settings(), home / "index", encoder=encoder)   # same content
+    assert current_id(home / "index") != first
+    new = live.get()
+    assert new is not qa and live.reloads == 1 and len(new.clauses) == len(qa.clauses)
+    assert live.get() is new and live.reloads == 1
+
+
+def test_answer_cache_keys_on_question_filters_and_followup_target(qa):
+    from qa.filters import Filters
+    live = LiveQA(qa, interval=3600)
+    a = live.ask("高新技术企业研发费用能加计扣除多少？")
+    assert live.cached("高新技术企业研发费用能加计扣除多少？") is a and live.misses == 1
+    assert live.cached("高新技术企业研发费用能加计扣除多少？", filters=Filters(docs=("liuzhou-2021",))) is None
+    # history that the question does not refer to shares the entry; a follow-up does not
+    h17 = [{"question": "（十七）讲什么", "citations": ["liuzhou-2021:17"]}]
+    assert live.ask("高新技术企业研发费用能加计扣除多少？", history=h17) is a
+    lead17 = live.ask("牵头单位是谁？", history=h17)
+    lead5 = live.ask("牵头单位是谁？", history=[{"question": "q", "citations": ["liuzhou-2021:5"]}])
+    assert lead17.citations[0].key == "liuzhou-2021:17" and lead5.citations[0].key == "liuzhou-2021:5"
+    assert live.ask("牵头单位是谁？", history=h17 + [{"question": "x", "citations": []}]) is lead17
+
+
+def test_a_damaged_new_index_keeps_the_old_one_answering(home, encoder):
+    import json
+    qa = PolicyQA.open(home / "index", manifest=effective_manifest(home), encoder=encoder)
+    live = LiveQA(qa, interval=0.0)
+    store.build(effective_manifest(home), Settings(), home / "index", encoder=encoder)
+    (store.current_dir(home / "index") / "clauses.json").write_text(json.dumps([{"bad": 1}]), encoding="utf-8")
+    assert live.get() is qa and live.last_error and live.reloads == 0
+    assert live.get().ask("（十七）讲什么").kind == "lookup"
