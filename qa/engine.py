@@ -217,8 +217,7 @@ class PolicyQA:
             # the home family gave no confident answer: look in every loaded document
             wider = self._retrieval_answer(
                 question, allowed_keys(self, replace(filters or Filters(), scope="all")))
-            if wider.confidence == "answer" or (a.confidence == "none" and wider.confidence != "none"):
-                return wider
+            return min((a, wider), key=_strength)
         return a
 
     def _meta_answer(self, question: str, intent: str) -> Answer:
@@ -321,6 +320,12 @@ class PolicyQA:
         """A second clause is cited when both methods rank it near the top."""
         return (other.bm25_rank or 99) <= 2 and (other.dense_rank or 99) <= 2 and \
             other.coverage >= 0.6 * top.coverage
+
+
+def _strength(a: Answer) -> tuple[int, float]:
+    """Order answers by tier, then by the evidence (lower P(out of scope) first)."""
+    return (("answer", "possible", "none").index(a.confidence),
+            a.evidence.get("p_out_of_scope", 1.0))
 
 
 def _check(question: str) -> None:
