@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dev", nargs="+", default=DEV)
     ap.add_argument("--index-dir", default=None)
     ap.add_argument("--max-refused", type=float, default=0.015)
-    ap.add_argument("--max-wrong", type=float, default=0.03)
+    ap.add_argument("--max-wrong", type=float, default=0.02)
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = ap.parse_args(argv)
     if any("test" in p.split("/")[-1] for p in args.dev):

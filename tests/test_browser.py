@@ -128,7 +128,7 @@ def test_first_screen(page):
 
 
 def test_answer_with_citations_opens_the_clause_in_the_panel(page):
-    a = page.ask("高新技术企业研发费用能加计扣除多少？")
+    a = page.ask("新办企业被认定为高企后，研发经费税前加计扣除按多少比例？")
     assert "75%" in a.inner_text() and a.locator(".pqa-tier").inner_text() == "答复"
     y = page.p.evaluate("window.scrollY")
     a.locator("a.pqa-ref[data-n='1']").first.click()

@@ -32,7 +32,7 @@ def test_same_question_without_history_is_not_a_followup(qa):
 
 
 def test_followup_follows_the_latest_answer(qa):
-    *_, lead = _chat(qa, "（十七）讲什么", "高新技术企业研发费用能加计扣除多少？", "牵头单位是谁？")
+    *_, lead = _chat(qa, "（十七）讲什么", "新办企业被认定为高企后，研发经费税前加计扣除按多少比例？", "牵头单位是谁？")
     assert [h.key for h in lead.citations] == ["liuzhou-2021:5"]
     assert "市科技局" in lead.text
 

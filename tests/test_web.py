@@ -24,7 +24,7 @@ def _tags(html: str) -> set[str]:
 
 
 def test_answer_with_citations_and_markers(live):
-    turns, conv, panel, box, notice = respond(live, "高新技术企业研发费用能加计扣除多少？", [])
+    turns, conv, panel, box, notice = respond(live, "新办企业被认定为高企后，研发经费税前加计扣除按多少比例？", [])
     assert box == "" and notice == "" and len(turns) == 1
     assert turns[0]["citations"] == ["liuzhou-2021:5"] and turns[0]["answered"] is True
     assert 'class="pqa-ref" href="#pqa-1-1" data-turn="1" data-n="1"' in conv and "75%" in conv
