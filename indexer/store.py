@@ -30,6 +30,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from corpus.docstore import _fsync_dir
 from corpus.lock import pid_alive, writer_lock
 from corpus.manifest import Manifest
 
@@ -66,17 +67,6 @@ def _write_file(path: Path, write) -> None:
 def _write_json(path: Path, obj) -> None:
     _write_file(path, lambda p: p.write_text(json.dumps(obj, ensure_ascii=False, indent=1),
                                              encoding="utf-8"))
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def index_lock(root: Path | str):

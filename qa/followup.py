@@ -11,6 +11,7 @@ import re
 
 from corpus.model import Clause
 
+from .meta import cn_date as _cn_date
 from .refs import find_reference
 from .types import Answer
 
@@ -161,9 +162,4 @@ def _text_answer(qa, question, clauses, evidence) -> Answer:
                   evidence=evidence)
 
 
-def _cn_date(iso: str) -> str:
-    try:
-        y, m, d = (int(x) for x in iso.split("-"))
-    except ValueError:
-        return iso
-    return f"{y}年{m}月{d}日"
+

@@ -60,11 +60,7 @@ class LiveQA:
         follow = tuple(prior_keys(qa, history)) if history and is_followup(qa, question, history) else ()
         return (id(qa), question, filters, follow, time.strftime("%Y-%m-%d"))
 
-    def cached(self, question: str, filters=None, history=None) -> Answer | None:
-        """The cached answer, or None (cheap: no retrieval, safe to call on the event loop)."""
-        if self.cache_size <= 0:
-            return None
-        key = self._key(self.get(), question, filters, history)
+    def _lookup(self, key) -> Answer | None:
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -72,18 +68,21 @@ class LiveQA:
                 self.hits += 1
             return hit
 
+    def cached(self, question: str, filters=None, history=None) -> Answer | None:
+        """The cached answer, or None (cheap: no retrieval, safe to call on the event loop)."""
+        if self.cache_size <= 0:
+            return None
+        return self._lookup(self._key(self.get(), question, filters, history))
+
     def ask(self, question: str, filters=None, history=None) -> Answer:
         """qa.ask through the answer cache (Answers are frozen, so they can be shared)."""
         qa = self.get()
         if self.cache_size <= 0:
             return qa.ask(question, filters=filters, history=history)
         key = self._key(qa, question, filters, history)
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                self.hits += 1
-                return hit
+        hit = self._lookup(key)
+        if hit is not None:
+            return hit
         answer = qa.ask(question, filters=filters, history=history)
         with self._cache_lock:
             self.misses += 1

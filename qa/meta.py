@@ -46,11 +46,11 @@ def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Documen
     issuer = (notice.issuer if notice else doc.issuer) or "（文中未写明）"
     if intent == "date":
         if notice and notice.date:
-            return f"{name}由{issuer}于{_cn_date(notice.date)}印发（见印发通知落款）。"
-        facts = [f"公布于{_cn_date(doc.published)}" if doc.published else "",
-                 f"最近一次修改于{_cn_date(doc.revised)}" if doc.revised else "",
-                 f"自{_cn_date(doc.effective)}起施行" if doc.effective else ""]
-        facts = [f for f in facts if f] or [f"日期为{_cn_date(doc.date)}" if doc.date else "文中未写明日期"]
+            return f"{name}由{issuer}于{cn_date(notice.date)}印发（见印发通知落款）。"
+        facts = [f"公布于{cn_date(doc.published)}" if doc.published else "",
+                 f"最近一次修改于{cn_date(doc.revised)}" if doc.revised else "",
+                 f"自{cn_date(doc.effective)}起施行" if doc.effective else ""]
+        facts = [f for f in facts if f] or [f"日期为{cn_date(doc.date)}" if doc.date else "文中未写明日期"]
         return f"{name}" + "，".join(facts) + "。"
     if intent == "issuer":
         agreed = re.search(r"已经[^，。]*同意", notice.text) if notice else None
@@ -75,7 +75,8 @@ def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Documen
     return (f"{name}的序言写明，措施依据以下文件精神制定：\n" + "\n".join(f"- {x}" for x in lines))
 
 
-def _cn_date(date: str) -> str:
+def cn_date(date: str) -> str:
+    """2021-12-29 → 2021年12月29日 (unchanged when it is not an ISO date)."""
     try:
         y, m, d = (int(x) for x in date.split("-"))
     except ValueError:
