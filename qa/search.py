@@ -1,6 +1,7 @@
 """Hybrid retrieval over a loaded index: BM25 and dense runs, fused by RRF into Hits."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,8 @@ class Searcher:
         self.data = data
         self.encoder = encoder
         self.settings = settings or data.settings
+        self._qvecs: dict[str, np.ndarray] = {}
+        self._qlock = threading.Lock()
         self.doc_of = {p.doc.id: p.doc for p in data.documents}
         self.row_of = {c.key: i for i, c in enumerate(data.clauses)}
         self._keys = np.array([c.key for c in data.clauses], dtype=object)
@@ -59,9 +62,20 @@ class Searcher:
         self._mask = np.array([c.no != 0 for c in data.clauses], dtype=bool)
 
     def runs(self, question: str, allowed: set[str] | None = None) -> Runs:
-        tokens = query_tokens(question)
-        qvec = self.encoder.encode_queries([question])[0]
-        return self.runs_for(question, tokens, qvec, allowed)
+        return self.runs_for(question, query_tokens(question), self.query_vector(question), allowed)
+
+    def query_vector(self, question: str) -> np.ndarray:
+        """The encoded question; the last few are kept, so a second retrieval of the same
+        question (ask widening its scope, a follow-up) does not encode it again."""
+        with self._qlock:
+            qvec = self._qvecs.get(question)
+        if qvec is None:
+            qvec = self.encoder.encode_queries([question])[0]
+            with self._qlock:
+                self._qvecs[question] = qvec
+                while len(self._qvecs) > 64:
+                    del self._qvecs[next(iter(self._qvecs))]
+        return qvec
 
     def runs_for(self, question: str, tokens: list[str], qvec: np.ndarray,
                  allowed: set[str] | None = None) -> Runs:
