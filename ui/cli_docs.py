@@ -79,6 +79,8 @@ def bulk_add_command(args) -> int:
     s = bulk.run(args.sources, library.home(), Path(args.index_dir), _settings(args),
                  jobs=args.jobs, batch_docs=args.commit_every,
                  progress_factory=lambda n, work: Progress(n, work))
+    for f in s.duplicates:
+        print(f"policyqa: unchanged: {f.path}: {f.error}", file=sys.stderr)
     for f in s.failed:
         print(f"policyqa: failed: {f.path}: {f.error}", file=sys.stderr)
     print(s.line())
