@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 7860
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev st index serve eval bench faults clean
+.PHONY: run test install install-dev st index serve eval bench faults bulk clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ bench: install-dev
 # kills, checked document by document; writes eval/FAULTS.md
 faults: install-dev
 	$(PY) -m eval.faults --rounds 50
+
+# bulk add of 200 laws from /work/shared/laws (not part of `make test`; ~30-40 min on 2 cores);
+# writes the "Bulk add of laws" section of eval/FAMILY.md
+LAWS ?= /work/shared/laws
+bulk: install-dev
+	OMP_NUM_THREADS=1 $(PY) -m eval.bulk --laws $(LAWS)
 
 clean:
 	rm -rf .policyqa .pytest_cache
