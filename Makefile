@@ -8,7 +8,7 @@ PORT   ?= 7860
 LAWS   ?= $(abspath ../shared/laws)
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev st index serve eval bench parsecheck faults load clean
+.PHONY: run test install install-dev st index serve eval bench parsecheck faults load bulk clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ faults: install-dev
 # load run: 50 concurrent clients through the REST API and the Gradio endpoint (127.0.0.1)
 load: index
 	OMP_NUM_THREADS=1 $(PY) -m eval.load --clients 50 --per-client 10
+
+# bulk add of 200 laws from ../shared/laws (or LAWS=dir) (not part of `make test`; ~30-40 min on 2 cores);
+# writes the "Bulk add of laws" section of eval/FAMILY.md
+bulk: install-dev
+	OMP_NUM_THREADS=1 $(PY) -m eval.bulk --laws $(LAWS)
 
 clean:
 	rm -rf .policyqa .pytest_cache

@@ -181,13 +181,16 @@ def stage_add(source: str, h: Path | None = None, *, doc_id: str | None = None,
               title: str | None = None, level: str | None = None, issuer: str | None = None,
               date: str | None = None, number: str | None = None,
               implements: list[str] | None = None, effective: str | None = None,
-              repealed: str | None = None, loaded: Loaded | None = None) -> Change:
+              repealed: str | None = None, loaded: Loaded | None = None,
+              committed: list[dict] | None = None) -> Change:
+    """Stage one document. `committed`: the user entries to stage on top of (a bulk add's
+    entries so far, under its lock); default the committed manifest."""
     h = h or home()
     if level and level not in LEVELS:
         raise CorpusError(f"--level must be one of {', '.join(LEVELS)}")
     for name, value in (("--date", date), ("--effective", effective), ("--repealed", repealed)):
         check_date(name, value)
-    committed = _read_user(h)
+    committed = _read_user(h) if committed is None else committed
     manifest = effective_manifest(h, entries=committed)
     if doc_id and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", doc_id):
         raise CorpusError(f"id {doc_id!r}: use letters, digits, '.', '_' or '-' (e.g. gx-2021)")

@@ -123,7 +123,8 @@ FAULT_POINTS = ("staged", "built", "committed", "swapped")
 
 def fault_point(name: str) -> None:
     """Fault injection (eval.faults): POLICYQA_FAULT_POINT=<name> kills this process right here
-    with SIGKILL, as a power cut would. Unset in normal use."""
+    with SIGKILL, as a power cut would. Unset in normal use. Besides FAULT_POINTS (one add),
+    a bulk add has `bulk-committed` (after each batch's manifest commit)."""
     if os.environ.get("POLICYQA_FAULT_POINT") == name:
         import signal
         os.kill(os.getpid(), signal.SIGKILL)

@@ -87,7 +87,10 @@ def main() -> int:
               f"| city measures alone | {len(qs)} in-scope questions of eval/questions.jsonl | {base:.3f} |",
               f"| city measures + test-only Guangxi-style fixture | the same {len(qs)} | {both:.3f} |",
               f"| city measures + fixture | {len(fx)} questions about the fixture | {fixture:.3f} |"]
-    (OUT / "FAMILY.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    old = (OUT / "FAMILY.md").read_text(encoding="utf-8") if (OUT / "FAMILY.md").exists() else ""
+    keep = "## Bulk add of laws" + old.split("## Bulk add of laws", 1)[1] if "## Bulk add of laws" in old else ""
+    (OUT / "FAMILY.md").write_text("\n".join(lines) + "\n" + ("\n" + keep if keep else ""),
+                                   encoding="utf-8")   # `make bulk` writes that section
     print("\n".join(lines))
     return 0
 

@@ -22,19 +22,34 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SPLIT_RE.split(text) if s.strip()]
 
 
+_WORD_RE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
+def has_words(passage: str) -> bool:
+    """False for an empty or punctuation/space-only passage (nothing to embed)."""
+    return bool(_WORD_RE.search(passage))
+
+
 def passages(text: str) -> list[tuple[int, str]]:
     """(sentence index, passage) pairs to embed: every sentence, and for a long sentence
     also sliding windows of comma-separated pieces, so one topic in a long list-like
-    sentence is not drowned by the others."""
+    sentence is not drowned by the others. Redundant passages are dropped: those with no
+    letter, digit or Han character, and a window identical to a passage already taken from
+    the same clause (a sentence, or another window)."""
     out: list[tuple[int, str]] = []
+    seen: set[str] = set()
     for i, sent in enumerate(split_sentences(text)):
+        if not has_words(sent):
+            continue
         out.append((i, sent))
+        seen.add(sent)
         if len(sent) > LONG_SENTENCE:
             pieces = [p for p in _COMMA_RE.split(sent) if p]
             for j in range(len(pieces)):
                 window = "".join(pieces[j:j + WINDOW])
-                if window != sent:
+                if window not in seen and has_words(window):
                     out.append((i, window))
+                    seen.add(window)
     return out
 
 

@@ -103,3 +103,10 @@ def parse_checked(manifest: Manifest) -> tuple[ParsedDocument, ...]:
                               f"or remove it (policyqa remove {d.id})")
         out.append(parse_document(text, d))
     return tuple(out)
+
+
+def document_passages(parsed: ParsedDocument) -> list[str]:
+    """The passages a build embeds for one document, in the build's order (store._build)."""
+    from .dense import passages
+    trad = parsed.doc.traditional
+    return [s for c in parsed.all_clauses for _, s in passages(index_text(c, trad))]

@@ -77,3 +77,20 @@ def test_sq8_index_close_to_flat():
     assert (i_flat[:, 0] == i_sq[:, 0]).all()        # each vector finds itself first
     with pytest.raises(ValueError, match="flat or sq8"):
         make_faiss_index(x, "hnsw")
+
+
+def test_redundant_passages_dropped():
+    # a long sentence of exactly WINDOW comma pieces: its only full window is the sentence itself;
+    # its tail windows repeat a separate sentence of the same clause
+    a, b = "甲方应当在收到通知之日起十五个工作日内完成全部材料的报送工作", "乙方审核"
+    long = f"{a}，{b}，丙方应当在审核通过后的三十日以内完成资金拨付与绩效评价。"
+    assert len(long) > 60
+    ps = passages(f"{b}，丙方应当在审核通过后的三十日以内完成资金拨付与绩效评价。{long}……。；")
+    texts = [p for _, p in ps]
+    assert len(texts) == len(set(texts))                       # no passage twice in a clause
+    first = f"{b}，丙方应当在审核通过后的三十日以内完成资金拨付与绩效评价。"
+    # the window 乙方审核，丙方… equals the first sentence: kept once; the tail window stays
+    assert texts == [first, long, "丙方应当在审核通过后的三十日以内完成资金拨付与绩效评价。"]
+    assert not any(set(t) <= set("……。；，  ") for t in texts)  # punctuation-only sentence dropped
+    assert passages("。；……") == [] and passages("") == []
+    assert [i for i, _ in passages("第一句。——。第三句。")] == [0, 2]  # sentence indexes kept

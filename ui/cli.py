@@ -273,8 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_docs)
 
-    s = sub.add_parser("add", help="add a document: a .txt/.docx/.pdf/.html file or a URL")
-    s.add_argument("source")
+    s = sub.add_parser("add", help="add documents: .txt/.docx/.pdf/.html files, folders, or a URL")
+    s.add_argument("sources", nargs="+", metavar="FILE|FOLDER|URL",
+                   help="a folder is searched recursively for .txt/.docx/.pdf/.html/.htm; "
+                        "several paths or a folder make a bulk add (ids from file names)")
+    s.add_argument("--jobs", type=int, default=2, help="bulk add: worker processes (default 2)")
+    s.add_argument("--commit-every", type=int, default=50, metavar="N",
+                   help="bulk add: commit every N documents (and every 60 s; default 50)")
     s.add_argument("--id")
     s.add_argument("--title")
     s.add_argument("--level", choices=("national", "region", "city"))

@@ -48,12 +48,18 @@ def _finish_interrupted(args, h: Path) -> None:
     store.finish_commit(library.effective_manifest(h), _settings(args), Path(args.index_dir))
 
 
+SINGLE_OPTIONS = ("id", "title", "level", "issuer", "date", "number", "implements",
+                  "effective", "repealed")
+
+
 def add_command(args) -> int:
+    if len(args.sources) > 1 or Path(args.sources[0]).is_dir():
+        return bulk_add_command(args)
     h = library.home()
     with docstore.writer(h):
         _finish_interrupted(args, h)
         change = library.stage_add(
-            args.source, h, doc_id=args.id, title=args.title, level=args.level,
+            args.sources[0], h, doc_id=args.id, title=args.title, level=args.level,
             issuer=args.issuer, date=args.date, number=args.number, implements=args.implements,
             effective=args.effective, repealed=args.repealed)
         r = change.result
@@ -62,6 +68,36 @@ def add_command(args) -> int:
             return 0
         filled = "（补全了被引用的文件）" if r.filled else ""
         _apply(args, h, change, f"{r.status} {r.doc.id}《{r.doc.title}》: {r.clauses} clauses{filled}")
+    return 0
+
+
+def bulk_add_command(args) -> int:
+    """`policyqa add FOLDER|FILE…`: corpus.bulk with a progress line and a summary."""
+    from corpus import bulk
+    from corpus.progress import Progress
+    given = [f"--{o.replace('_', '-')}" for o in SINGLE_OPTIONS if getattr(args, o) is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} apply to one document; a bulk add takes ids and "
+                         "metadata from the files (add a file on its own to set them)")
+    if args.jobs < 1 or args.commit_every < 1:
+        raise ValueError("--jobs and --commit-every must be at least 1")
+    try:
+        s = bulk.run(args.sources, library.home(), Path(args.index_dir), _settings(args),
+                     jobs=args.jobs, batch_docs=args.commit_every,
+                     progress_factory=lambda n, work: Progress(n, work))
+    except KeyboardInterrupt:
+        print("policyqa: interrupted; the batches already committed are kept. Run the same "
+              "command again to continue (finished documents are skipped)", file=sys.stderr)
+        return 130
+    for f in s.duplicates:
+        print(f"policyqa: unchanged: {f.path}: {f.error}", file=sys.stderr)
+    for f in s.failed:
+        print(f"policyqa: failed: {f.path}: {f.error}", file=sys.stderr)
+    print(s.line())
+    if s.failed:
+        print(f"policyqa: error: {len(s.failed)} file(s) failed (listed above); the others were "
+              "added. Fix or remove them and run the same command again", file=sys.stderr)
+        return 1
     return 0
 
 
