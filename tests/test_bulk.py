@@ -74,7 +74,7 @@ def test_folder_with_good_and_bad_files(kb, tmp_path, capsys, monkeypatch):
     assert "added 3, replaced 0, unchanged 0, failed 3" in out
     ids = {bulk.derive_id(p.name) for p in good}
     assert loaded_ids(root, capsys) == ids                  # … the good ones are kept
-    code, out, _ = cli(root, capsys, "search", "qax", "--json", "--top-k", "1")
+    code, out, _ = cli(root, capsys, "search", "qax", "--scope", "all", "--json", "--top-k", "1")
     assert json.loads(out)[0]["doc_id"] == bulk.derive_id("甲办法.txt")
     params = json.loads((root / "current" / "params.json").read_text())
     # the one build at the end found every added document's vectors in the cache
