@@ -46,3 +46,16 @@ def _isolated_home(tmp_path_factory):
         os.environ.pop("POLICYQA_HOME", None)
     else:
         os.environ["POLICYQA_HOME"] = old
+
+
+@pytest.fixture
+def kb_dirs(tmp_path, index_root, monkeypatch):
+    """An empty home and index dir for CLI write tests, reusing the session's embedding cache
+    (POLICYQA_HOME and POLICYQA_INDEX point at them)."""
+    import shutil
+    home, root = tmp_path / "home", tmp_path / "idx"
+    root.mkdir()
+    shutil.copytree(index_root / "embeddings", root / "embeddings")
+    monkeypatch.setenv("POLICYQA_HOME", str(home))
+    monkeypatch.setenv("POLICYQA_INDEX", str(root))
+    return home, root

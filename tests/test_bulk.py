@@ -4,7 +4,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,13 +24,8 @@ def law(tag: str) -> str:
 
 
 @pytest.fixture
-def kb(tmp_path, index_root, monkeypatch):
-    home, root = tmp_path / "home", tmp_path / "idx"
-    root.mkdir()
-    shutil.copytree(index_root / "embeddings", root / "embeddings")
-    monkeypatch.setenv("POLICYQA_HOME", str(home))
-    monkeypatch.setenv("POLICYQA_INDEX", str(root))
-    return home, root
+def kb(kb_dirs):
+    return kb_dirs
 
 
 def cli(root, capsys, *args):

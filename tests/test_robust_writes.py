@@ -27,13 +27,9 @@ def doc_text(tag: str) -> str:
 
 
 @pytest.fixture
-def kb(tmp_path, index_root, monkeypatch):
+def kb(kb_dirs):
     """A home and an index dir with the city measures built (embedding cache reused)."""
-    home, root = tmp_path / "home", tmp_path / "idx"
-    root.mkdir()
-    shutil.copytree(index_root / "embeddings", root / "embeddings")
-    monkeypatch.setenv("POLICYQA_HOME", str(home))
-    monkeypatch.setenv("POLICYQA_INDEX", str(root))
+    home, root = kb_dirs
     assert main(["--index-dir", str(root), "index"]) == 0
     return home, root
 
