@@ -32,7 +32,6 @@ GRID = {
     "w_memory": (0.0, 1.0, 2.0, 3.0),
     "fusion": ("rrf60", "minmax", "z"),   # RRF k=60, or CombSUM with that normalisation
 }
-RUN_KEYS = ("thesaurus", "clause_vec")
 
 
 def dev_questions(paths: list[str]) -> list[dict]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from corpus.model import Clause
+from corpus.model import LEVEL_NAMES, Clause
 from indexer.dense import split_sentences
 from indexer.tokenize import tokenize
 
@@ -53,13 +53,10 @@ def _date_cn(date: str | None) -> str:
     return f"（{y}年{m}月{d}日发布）"
 
 
-LEVELS = {"national": "国家级", "region": "自治区级", "city": "市级"}
-
-
 def source_line(h: Hit) -> str:
     """Where a cited clause comes from: 〔市级〕《title》（date）（五）heading."""
     c = h.clause
-    level = f"〔{LEVELS[h.doc_level]}〕" if h.doc_level in LEVELS else ""
+    level = f"〔{LEVEL_NAMES[h.doc_level]}〕" if h.doc_level in LEVEL_NAMES else ""
     return f"{level}《{h.doc_title}》{_date_cn(h.doc_date)}{c.label}{c.heading.rstrip('。')}"
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "confidence.json"
 OUT_FEATURES = ("dense", "coverage", "known", "bm25")
 TOP_FEATURES = ("agree", "margin", "dense_margin", "coverage", "dense", "memory")
-TIERS = ("answer", "possible", "none")
 TIER_NAMES = {"answer": "答复", "possible": "可能相关", "none": "未找到"}
 
 

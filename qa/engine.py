@@ -21,7 +21,7 @@ from .trace import trace
 from .meta import answer_meta, meta_intent, mentioned, mentioned_missing, not_loaded_text
 from .refs import find_reference
 from .search import Searcher, SearchError
-from .types import Answer, Hit
+from .types import CONFIDENCE, Answer, Hit
 
 MAX_QUESTION = 500
 REFUSAL = "知识库中没有找到相关规定。"
@@ -324,7 +324,7 @@ class PolicyQA:
 
 def _strength(a: Answer) -> tuple[int, float]:
     """Order answers by tier, then by the evidence (lower P(out of scope) first)."""
-    return (("answer", "possible", "none").index(a.confidence),
+    return (CONFIDENCE.index(a.confidence),
             a.evidence.get("p_out_of_scope", 1.0))
 
 

@@ -12,12 +12,12 @@ import json
 import re
 
 from corpus.model import LEVEL_NAMES
+from qa.confidence import TIER_NAMES
 from qa.followup import clause_index
 
 KIND_NAMES = {"answer": "回答", "lookup": "条款原文", "department": "部门分工",
               "meta": "文件信息", "refusal": "未找到"}
-TIERS = {"answer": ("答复", "pqa-tier-answer"), "possible": ("可能相关", "pqa-tier-possible"),
-         "none": ("未找到", "pqa-tier-none")}
+TIERS = {t: (name, f"pqa-tier-{t}") for t, name in TIER_NAMES.items()}   # badge, CSS class
 DISCLAIMER = "回答摘自政策原文，仅供参考，以原文为准。"
 # command-line hints in library texts, said the way a web user can act on them
 _WEB_HINTS = (
