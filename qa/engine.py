@@ -18,6 +18,7 @@ from .confidence import load_tiers, signals
 from .evidence import measure
 from .filters import DEFAULT_SCOPE, Filters, allowed_keys, scope_docs
 from .trace import trace
+from .places import covered_places
 from .meta import answer_meta, meta_intent, mentioned, mentioned_missing, not_loaded_text
 from .refs import find_reference
 from .search import Searcher, SearchError
@@ -34,9 +35,9 @@ class PolicyQA:
         self.searcher = Searcher(data, encoder, self.settings)
         self.catalog = dept.UnitCatalog(data.clauses)
         self.vocab = {t for toks in data.tokens for t in toks}
-        self.corpus_text = "".join(c.text for c in data.clauses)
         self.docs = {p.doc.id: p.doc for p in data.documents}
         self.docs.update({d.id: d for d in data.missing})
+        self.covered = covered_places([p.doc for p in data.documents], self.docs)
         self._passage_rows: dict[int, list[tuple[int, int]]] = {}
         for vec_row, (row, sent_idx, _) in enumerate(data.sentences):
             self._passage_rows.setdefault(row, []).append((vec_row, sent_idx))
@@ -268,7 +269,7 @@ class PolicyQA:
         hits = self.searcher.hits(runs, "hybrid", top_k=5)
         ev = measure(question, max(runs.dense.values(), default=0.0),
                      hits[0].coverage if hits else 0.0, max(runs.bm25.values(), default=0.0),
-                     self.vocab, self.corpus_text)
+                     self.vocab, self.covered)
         return runs, hits, ev
 
     def loaded_names(self) -> list[str]:

@@ -5,26 +5,18 @@ Signals (all cheap, from the runs already computed for the answer):
   coverage  IDF-weighted share of the query terms found in the top clause
   known     share of the question's terms the corpus uses (directly or via a synonym)
   bm25      top BM25 score (log1p)
-qa/confidence.py turns them (with agreement and margin signals) into the answer tiers. A place
-the corpus never mentions (北京, 深圳 …) is refused outright.
+qa/confidence.py turns them (with agreement and margin signals) into the answer tiers. A question
+asking about the policy of a place no loaded document covers (深圳高新区对… ) is refused outright
+(qa/places.py); a place named only as context is not.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
-from indexer.tokenize import DATA, normalise, synonyms, tokenize
+from indexer.tokenize import synonyms, tokenize
 
-
-
-@lru_cache(maxsize=1)
-def places() -> tuple[str, ...]:
-    words = []
-    for line in (DATA / "places.txt").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            words.extend(line.split())
-    return tuple(sorted(set(words), key=len, reverse=True))
+from .places import foreign_place
 
 
 @dataclass(frozen=True)
@@ -54,13 +46,8 @@ def known_share(question: str, vocab: set[str]) -> float:
     return hit / len(toks)
 
 
-def foreign_place(question: str, corpus_text: str) -> str:
-    q = normalise(question)
-    return next((p for p in places() if p in q and p not in corpus_text), "")
-
-
 def measure(question: str, dense_best: float, top_coverage: float, bm25_best: float,
-            vocab: set[str], corpus_text: str) -> Evidence:
+            vocab: set[str], covered: frozenset[str]) -> Evidence:
     return Evidence(dense=dense_best if math.isfinite(dense_best) else 0.0,
                     coverage=top_coverage, known=known_share(question, vocab),
-                    bm25=bm25_best, foreign_place=foreign_place(question, corpus_text))
+                    bm25=bm25_best, foreign_place=foreign_place(question, covered))
