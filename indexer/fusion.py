@@ -74,3 +74,20 @@ def combsum(runs: dict[str, dict[str, float]],
         for key, v in NORMS[norm](run).items():
             fused[key] = fused.get(key, 0.0) + w * v
     return fused
+
+
+def lexical_consensus(runs: list[dict[str, float]], min_z: float) -> dict[str, float]:
+    """How far each clause stands out in *every* lexical run: min over the runs of its z-score,
+    less `min_z`, where positive. A term rare in the corpus that names a clause's subject
+    (生物医药 in one clause only) makes both the jieba and the bigram BM25 runs single that
+    clause out; dense similarity, spread over near-synonymous clauses, should not outvote it.
+    Clauses missing from a run, or any run empty, get nothing."""
+    if not runs or any(not r for r in runs):
+        return {}
+    zs = [zscore(r) for r in runs]
+    out = {}
+    for key in set(zs[0]).intersection(*zs[1:]):
+        excess = min(z[key] for z in zs) - min_z
+        if excess > 0:
+            out[key] = excess
+    return out

@@ -24,6 +24,10 @@ class Settings:
     w_dense: float = 2.0             # fusion weight of the dense run
     w_bigram: float = 0.5            # fusion weight of the character-bigram BM25 run
     w_memory: float = 2.0            # fusion weight of the answered-example-question run
+    # exact-phrase evidence: a clause both lexical runs (jieba, bigram) single out by more than
+    # lex_z standard deviations gets lex_boost × the excess added (qa/ranking.py; 0 = off)
+    lex_z: float = 2.0
+    lex_boost: float = 4.0
     clause_vec: float = 0.5          # dense: best passage cosine + this × whole-clause cosine
     thesaurus: float = 0.4           # weight of 同义词词林 synonyms in the BM25 query (0 = off)
     dense_sentences: int = 400       # passages fetched from faiss per query

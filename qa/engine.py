@@ -21,7 +21,8 @@ from .trace import trace
 from .places import covered_places
 from .meta import answer_meta, meta_intent, mentioned, mentioned_missing, not_loaded_text
 from .refs import find_reference
-from .search import Searcher, SearchError
+from .ranking import Searcher
+from .search import SearchError
 from .types import CONFIDENCE, Answer, Hit
 
 MAX_QUESTION = 500

@@ -103,3 +103,19 @@ def test_sparse_helpers_match_and_auto_switch(qa):
     assert isinstance(make_bm25([["a"]] * (SPARSE_ABOVE + 1)), SparseBM25)
     with pytest.raises(ValueError, match="rank-bm25"):
         make_bm25(docs, impl="lucene")
+
+
+def test_lexical_consensus_needs_every_lexical_run():
+    from indexer.fusion import lexical_consensus
+    flat = {f"c{i}": 1.0 + 0.01 * i for i in range(10)}
+    outlier = dict(flat, c3=9.0)
+    both = lexical_consensus([outlier, dict(outlier)], min_z=2.0)
+    assert set(both) == {"c3"} and both["c3"] > 0.5
+    # one run alone, a run without the clause, or an empty run: no bonus
+    assert lexical_consensus([outlier, flat], min_z=2.0) == {}
+    assert lexical_consensus([outlier, {k: v for k, v in outlier.items() if k != "c3"}], 2.0) == {}
+    assert lexical_consensus([outlier, {}], 2.0) == {}
+    # the excess grows with how far the clause stands out
+    stronger = dict(flat, c3=30.0)
+    assert lexical_consensus([stronger, stronger], 2.0)["c3"] >= both["c3"]
+    assert lexical_consensus([outlier, outlier], 10.0) == {}
