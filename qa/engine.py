@@ -1,4 +1,8 @@
-"""The qa library: PolicyQA.open() → search() / ask() / lookup()."""
+"""The qa library: PolicyQA.open() → search() / ask() / lookup().
+
+`ask` routes a question (`route`): a clause number or a unit's clauses (qa/route_lookup.py),
+the document's own facts or a document not loaded (qa/route_meta.py), else retrieval with
+confidence tiers (qa/route_retrieval.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,26 +11,23 @@ from pathlib import Path
 from corpus.library import effective_manifest
 from corpus.manifest import Manifest
 from corpus.model import Clause, Document, ParsedDocument
-from corpus.numerals import label_for
 from indexer import store
 from indexer.encoders import Encoder, make_encoder
 from indexer.settings import Settings
 
 from . import departments as dept
-from .compose import compose, compose_none, compose_possible, pick_sentences
-from .confidence import load_tiers, signals
-from .evidence import measure
+from . import route_lookup, route_meta, route_retrieval
+from .confidence import load_tiers
 from .filters import DEFAULT_SCOPE, Filters, allowed_keys, scope_docs
-from .trace import trace
+from .meta import meta_intent, mentioned, mentioned_missing
 from .places import covered_places
-from .meta import answer_meta, meta_intent, mentioned, mentioned_missing, not_loaded_text
-from .refs import find_reference
 from .ranking import Searcher
+from .refs import find_reference
+from .route_retrieval import strength as _strength
 from .search import SearchError
-from .types import CONFIDENCE, Answer, Hit
+from .types import Answer, Hit
 
 MAX_QUESTION = 500
-REFUSAL = "知识库中没有找到相关规定。"
 
 
 class PolicyQA:
@@ -148,12 +149,7 @@ class PolicyQA:
 
     def parents_text(self, key: str) -> str:
         """上级依据 of a clause: traced parent clauses, and parents that are not loaded."""
-        t = trace(self, key)
-        if not t.links and not t.missing:
-            return ""
-        lines = [f"- {x.parent.short}{x.clause.label}{x.clause.heading}（相似度{x.score:.2f}）"
-                 for x in t.links[:3]]
-        return "\n".join(lines)
+        return route_retrieval.parents_text(self, key)
 
     def lookup(self, ref: str, doc_id: str | None = None) -> Answer:
         _check(ref)
@@ -166,19 +162,7 @@ class PolicyQA:
         return self._lookup_answer(ref, no, doc_id)
 
     def _lookup_answer(self, question: str, no: int, doc_id: str | None = None) -> Answer:
-        doc = next((p for p in self.documents if p.doc.id == doc_id), None) if doc_id else self.primary()
-        if doc is None:
-            raise SearchError(f"--doc {doc_id} is not a loaded document; `policyqa docs` lists them")
-        clause = doc.clause(no)
-        if clause is None:
-            last = len(doc.clauses)
-            return Answer(question, "refusal",
-                          f"{doc.doc.citation_title}共{last}条措施（（一）至{label_for(last)}），"
-                          f"没有第{no}条。")
-        hit = self.hit_for(clause)
-        text = (f"{doc.doc.citation_title}{clause.label}全文如下【1】：\n{clause.text}\n"
-                f"所属部分：{clause.part}")
-        return Answer(question, "lookup", text, (hit,))
+        return route_lookup.lookup_answer(self, question, no, doc_id)
 
     # ---- ask -------------------------------------------------------------------------
     def ask(self, question: str, filters: Filters | None = None, history=None) -> Answer:
@@ -201,13 +185,7 @@ class PolicyQA:
             return self._meta_answer(question, intent)
         missing = mentioned_missing(question, self.missing)
         if missing:
-            hits = self.searcher.hits(self.searcher.runs(question, allowed), "hybrid", 3)
-            text = not_loaded_text(missing)
-            if hits:
-                text += "\n已收录文件中最相关的条款：\n" + "\n".join(
-                    f"- {h.citation}{h.clause.heading}" for h in hits)
-            return Answer(question, "refusal", text, tuple(hits),
-                          evidence={"not_loaded": [d.id for d in missing]})
+            return route_meta.not_loaded_answer(self, question, missing, allowed)
         uq = dept.parse_unit_query(question, self.catalog)
         if uq:
             return self._unit_answer(question, uq, allowed)
@@ -223,32 +201,10 @@ class PolicyQA:
         return a
 
     def _meta_answer(self, question: str, intent: str) -> Answer:
-        named = self._named(question)
-        doc = next((p for p in self.documents if named and p.doc.id == named[0]), self.primary())
-        cite = (self.hit_for(doc.preamble),) if doc.preamble else ()
-        return Answer(question, "meta", answer_meta(intent, doc, self.docs) +
-                      ("【1】" if cite else ""), cite, evidence={"intent": intent})
+        return route_meta.meta_answer(self, question, intent)
 
     def _unit_answer(self, question: str, uq: dept.UnitQuery, allowed=None) -> Answer:
-        found = dept.clauses_for(uq, tuple(c for c in self.clauses
-                                           if allowed is None or c.key in allowed))
-        role = {"lead": "牵头", "partner": "配合", "any": "牵头或配合"}[uq.role]
-        cited: list[Clause] = []
-        lines = []
-        for unit, clauses in found.items():
-            if not clauses:
-                lines.append(f"{unit}没有作为{role}单位的措施。")
-                continue
-            lines.append(f"{unit}作为{role}单位的措施共{len(clauses)}条：")
-            for c in clauses:
-                if c not in cited:
-                    cited.append(c)
-                i = cited.index(c) + 1
-                r = "牵头" if unit in c.lead_units else "配合"
-                lines.append(f"- {c.label}{c.heading}（{r}）【{i}】")
-        return Answer(question, "department", "\n".join(lines),
-                      tuple(self.hit_for(c) for c in cited),
-                      evidence={"units": list(uq.units), "role": uq.role})
+        return route_lookup.unit_answer(self, question, uq, allowed)
 
     def route(self, question: str) -> str:
         """Which path `ask` takes: lookup | not_loaded | department | meta | retrieval."""
@@ -266,68 +222,13 @@ class PolicyQA:
 
     def evidence(self, question: str, allowed: set[str] | None = None):
         """(runs, top hits, Evidence) for a question on the retrieval path."""
-        runs = self.searcher.runs(question, allowed)
-        hits = self.searcher.hits(runs, "hybrid", top_k=5)
-        ev = measure(question, max(runs.dense.values(), default=0.0),
-                     hits[0].coverage if hits else 0.0, max(runs.bm25.values(), default=0.0),
-                     self.vocab, self.covered)
-        return runs, hits, ev
+        return route_retrieval.evidence(self, question, allowed)
 
     def loaded_names(self) -> list[str]:
         return [p.doc.short or p.doc.title for p in self.documents]
 
     def _retrieval_answer(self, question: str, allowed: set[str] | None = None) -> Answer:
-        runs, hits, ev = self.evidence(question, allowed)
-        if not hits:
-            return Answer(question, "refusal", compose_none(REFUSAL, [], self.loaded_names()))
-        sig = signals(runs, hits, ev)
-        tier, p_out, p_ok = self.tiers.decide(sig)
-        if self.settings.refuse_at is not None:
-            tier = "none" if p_out >= self.settings.refuse_at else tier
-        evidence = {**ev.to_json(), **{k: round(v, 4) for k, v in sig.items()},
-                    "p_out_of_scope": round(p_out, 4), "p_top_correct": round(p_ok, 4)}
-        if ev.foreign_place:           # a place no loaded document names: refused by rule
-            tier = "none"
-        if tier == "none":
-            note = f"（知识库收录的文件没有涉及“{ev.foreign_place}”。）" if ev.foreign_place else ""
-            return Answer(question, "refusal",
-                          compose_none(REFUSAL, hits[:3], self.loaded_names(), note),
-                          tuple(hits[:3]), evidence=evidence, confidence="none")
-        top = hits[0]
-        chosen = hits[:3] if tier == "possible" else \
-            [top] + [h for h in hits[1:3] if self._also_answers(top, h)]
-        limit = 1 if tier == "possible" or len(chosen) > 1 else 2
-        idf = self.data.bm25.idf
-        quotes = [pick_sentences(h.clause, self.searcher.row_of[h.key], runs.qvec,
-                                 list(runs.tokens), self.data.dense.vector,
-                                 self._passage_rows, idf, limit=limit) for h in chosen]
-        quoted = tuple((i + 1, q) for i, qs in enumerate(quotes) for q in qs)
-        if tier == "possible":
-            kind = "department" if dept.asks_who(question) else "answer"
-            return Answer(question, kind, compose_possible(chosen, quotes), tuple(chosen),
-                          quotes=quoted, evidence=evidence, confidence="possible")
-        kind = "answer"
-        text = compose(chosen, quotes, self.docs)
-        parents = self.parents_text(top.key)
-        if parents:
-            text += "\n上级依据：\n" + parents
-        if dept.asks_who(question):
-            kind = "department"
-            text = f"该事项由{'、'.join(top.clause.lead_units) or '（未写明）'}牵头。\n" + text
-        return Answer(question, kind, text, tuple(chosen), quotes=quoted, evidence=evidence,
-                      confidence="answer")
-
-    @staticmethod
-    def _also_answers(top: Hit, other: Hit) -> bool:
-        """A second clause is cited when both methods rank it near the top."""
-        return (other.bm25_rank or 99) <= 2 and (other.dense_rank or 99) <= 2 and \
-            other.coverage >= 0.6 * top.coverage
-
-
-def _strength(a: Answer) -> tuple[int, float]:
-    """Order answers by tier, then by the evidence (lower P(out of scope) first)."""
-    return (CONFIDENCE.index(a.confidence),
-            a.evidence.get("p_out_of_scope", 1.0))
+        return route_retrieval.retrieval_answer(self, question, allowed)
 
 
 def _check(question: str) -> None:

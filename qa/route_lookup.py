@@ -1,0 +1,50 @@
+"""`ask` routes that look clauses up rather than rank them: a clause by its number
+(（十七）, 第17条, 措施十七) and a responsible unit's clauses (市科技局牵头哪些措施)."""
+from __future__ import annotations
+
+from corpus.model import Clause
+from corpus.numerals import label_for
+
+from . import departments as dept
+from .search import SearchError
+from .types import Answer
+
+
+def lookup_answer(qa, question: str, no: int, doc_id: str | None = None) -> Answer:
+    """Clause `no` of document `doc_id` (default: the home document), quoted in full."""
+    doc = next((p for p in qa.documents if p.doc.id == doc_id), None) if doc_id else qa.primary()
+    if doc is None:
+        raise SearchError(f"--doc {doc_id} is not a loaded document; `policyqa docs` lists them")
+    clause = doc.clause(no)
+    if clause is None:
+        last = len(doc.clauses)
+        return Answer(question, "refusal",
+                      f"{doc.doc.citation_title}共{last}条措施（（一）至{label_for(last)}），"
+                      f"没有第{no}条。")
+    hit = qa.hit_for(clause)
+    text = (f"{doc.doc.citation_title}{clause.label}全文如下【1】：\n{clause.text}\n"
+            f"所属部分：{clause.part}")
+    return Answer(question, "lookup", text, (hit,))
+
+
+def unit_answer(qa, question: str, uq: dept.UnitQuery, allowed=None) -> Answer:
+    """The clauses a unit leads or partners in, listed per unit."""
+    found = dept.clauses_for(uq, tuple(c for c in qa.clauses
+                                       if allowed is None or c.key in allowed))
+    role = {"lead": "牵头", "partner": "配合", "any": "牵头或配合"}[uq.role]
+    cited: list[Clause] = []
+    lines = []
+    for unit, clauses in found.items():
+        if not clauses:
+            lines.append(f"{unit}没有作为{role}单位的措施。")
+            continue
+        lines.append(f"{unit}作为{role}单位的措施共{len(clauses)}条：")
+        for c in clauses:
+            if c not in cited:
+                cited.append(c)
+            i = cited.index(c) + 1
+            r = "牵头" if unit in c.lead_units else "配合"
+            lines.append(f"- {c.label}{c.heading}（{r}）【{i}】")
+    return Answer(question, "department", "\n".join(lines),
+                  tuple(qa.hit_for(c) for c in cited),
+                  evidence={"units": list(uq.units), "role": uq.role})
