@@ -12,7 +12,10 @@ PATTERNS = {
                        r"(发布|印发|出台|发文|下发|公布)(的)?(日期|时间|于|在哪)|"
                        + _DOC + r".{0,4}(什么时候|何时|哪年).{0,4}(的|出)"),
     "issuer": re.compile(r"(发文|印发|发布|出台|制定)(单位|机关|部门|机构)|(谁|哪个(单位|部门|机关)).{0,4}(发布|印发|发的|出台|制定)|"
-                         r"(由谁|是谁)(发布|印发|出台)"),
+                         r"(由谁|是谁)(发布|印发|出台)|(谁|哪个[^，。？?]{0,4}?|哪家[^，。？?]{0,4}?)(?<!研)(发的|出的)"),
+    "addressees": re.compile(r"发给|主送|下发给|下发到|发到了?(哪些|哪里|哪儿|谁)|印发给|抄送"),
+    "purpose": re.compile(r"(目的|宗旨|初衷)(是什么|是啥|何在)?|为了什么|为什么(要)?(出台|制定|印发|发)|"
+                          r"想把.{0,8}(打造|建设|建)成|(打造|建设|建)成(什么|啥)"),
     "basis": re.compile(r"(依据|根据|上位|上级|参照|贯彻|落实).{0,6}(哪些|什么|哪个|哪几)?.{0,4}(文件|政策|精神|依据)|"
                         r"(政策|制定)依据|依据是什么|根据什么(制定|出台)"),
     "structure": re.compile(r"(一共|总共|共有|有)(几|多少)(条|项)|(几|多少)(条|项)(措施|条款)|(几|哪几|哪些)(个)?部分|"
@@ -20,7 +23,7 @@ PATTERNS = {
     "number": re.compile(r"文号|发文字号|几号文"),
     "title": re.compile(r"(文件|措施|政策)(的)?(全称|标题|名称|名字)|叫什么"),
 }
-_ABOUT_DOC = re.compile(_DOC + r"|文号|发文|印发|出台|发布")
+_ABOUT_DOC = re.compile(_DOC + r"|文号|发文|印发|出台|发布|这(?:个)?东西|(?<!研)发的|发给")
 
 
 def meta_intent(question: str) -> str | None:
@@ -28,7 +31,7 @@ def meta_intent(question: str) -> str | None:
     q = question.strip()
     if not _ABOUT_DOC.search(q):
         return None
-    for name in ("number", "basis", "issuer", "date", "title", "structure"):
+    for name in ("number", "basis", "addressees", "issuer", "date", "title", "purpose", "structure"):
         if PATTERNS[name].search(q):
             if name == "structure" and not re.search(r"措施|条款|部分|文件|内容", q):
                 continue
@@ -62,6 +65,16 @@ def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Documen
     if intent == "title":
         via = f"，以《{parsed.title}》的通知印发" if notice and parsed.title != doc.title else ""
         return f"文件全称为{name}{via}。"
+    if intent == "addressees":
+        if notice and notice.addressees:
+            return f"{name}的印发通知主送：{notice.addressees}。"
+        return f"{name}没有印发通知，文中未写明主送单位。"
+    if intent == "purpose":
+        pre = parsed.preamble.text if parsed.preamble else ""
+        m = re.search(r"(为(?:了)?[^。]*?)，?(?:特)?制定", pre)
+        if m:
+            return f"{name}的序言写明制定目的：“{m.group(1)}”。"
+        return f"{name}的序言：“{pre}”" if pre else f"{name}未写明制定目的。"
     if intent == "structure":
         parts = "；".join(f"{p.label}{p.title}（{_range(p.numbers)}）" for p in parsed.parts)
         return f"{name}共{len(parsed.parts)}个部分、{len(parsed.clauses)}条措施：{parts}。"

@@ -108,3 +108,29 @@ def test_bad_input(qa):
         qa.search("高新区", top_k=0)
     with pytest.raises(SearchError, match="method"):
         qa.search("高新区", method="magic")
+
+
+@pytest.mark.parametrize("q", ["市大数据发展局出现在哪几条里？", "市投资促进局牵头的是哪一条？"])
+def test_unit_mentions_and_single_clause_questions_list_the_units_clauses(qa, q):
+    from qa import departments as dept
+    a = qa.ask(q)
+    assert qa.route(q) == "department" and a.kind == "department"
+    uq = dept.parse_unit_query(q, qa.catalog)
+    expected = [c.key for cs in dept.clauses_for(uq, qa.clauses).values() for c in cs]
+    assert [h.key for h in a.citations] == expected and expected
+
+
+def test_document_facts_in_everyday_words(qa, parsed):
+    a = qa.ask("这个通知都发给了哪些单位？")
+    assert a.kind == "meta" and parsed.notice.addressees in a.text
+    a = qa.ask("出台这个是想把柳州打造成什么？")
+    quoted = a.text.split("“", 1)[1].split("”", 1)[0]
+    assert a.kind == "meta" and quoted.startswith("为") and quoted in parsed.preamble.text
+    a = qa.ask("这东西是哪个衙门发的？")
+    assert a.kind == "meta" and parsed.notice.issuer in a.text
+
+
+@pytest.mark.parametrize("q", ["企业研发的设备能补贴吗", "研发的投入怎么算加计扣除", "产业园区建成什么样"])
+def test_questions_about_measures_are_not_document_facts(qa, q):
+    from qa.meta import meta_intent
+    assert meta_intent(q) is None and qa.route(q) == "retrieval"
