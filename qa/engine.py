@@ -112,6 +112,8 @@ class PolicyQA:
     def pinned(self, question: str) -> list[str]:
         """Clause keys a question names outright (reference, unit + role, the document)."""
         no = find_reference(question)
+        if no is not None and self._refers_to_missing(question):
+            return []
         if no is not None:
             named = self._named(question)
             doc = next((p for p in self.documents if named and p.doc.id == named[0]), self.primary())
@@ -176,7 +178,7 @@ class PolicyQA:
                 return followed
         allowed = self._scope(question, filters)
         no = find_reference(question)
-        if no is not None:
+        if no is not None and not self._refers_to_missing(question, filters):
             named = self._named(question)
             doc_id = filters.docs[0] if filters and filters.docs else (named[0] if named else None)
             return self._lookup_answer(question, no, doc_id)
@@ -206,9 +208,15 @@ class PolicyQA:
     def _unit_answer(self, question: str, uq: dept.UnitQuery, allowed=None) -> Answer:
         return route_lookup.unit_answer(self, question, uq, allowed)
 
+    def _refers_to_missing(self, question: str, filters: Filters | None = None) -> bool:
+        """A clause reference into a document that is only referenced (广西措施的第一条):
+        answered as not loaded, never with the home document's clause of that number."""
+        return not (filters and filters.docs) and not self._named(question) \
+            and bool(mentioned_missing(question, self.missing))
+
     def route(self, question: str) -> str:
         """Which path `ask` takes: lookup | not_loaded | department | meta | retrieval."""
-        if find_reference(question) is not None:
+        if find_reference(question) is not None and not self._refers_to_missing(question):
             return "lookup"
         if meta_intent(question) == "basis":
             return "meta"

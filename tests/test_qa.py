@@ -5,12 +5,14 @@ from qa.refs import find_reference
 
 
 @pytest.mark.parametrize("q", ["（十七）", "（十七）讲什么", "第十七条", "第17条", "措施十七", "十七条",
-                               "(17)", "第十七条是什么内容", "十七条讲的啥", "措施十七主要讲什么？"])
+                               "(17)", "第十七条是什么内容", "十七条讲的啥", "措施十七主要讲什么？",
+                               "17条的要点有哪些", "十七条的重点", "措施十七要点"])
 def test_reference_forms(q):
     assert find_reference(q) == 17
 
 
-@pytest.mark.parametrize("q", ["柳州措施有21条措施吗", "首台（套）保险", "“5+5”产业", "高新技术企业研发费用"])
+@pytest.mark.parametrize("q", ["柳州措施有21条措施吗", "首台（套）保险", "“5+5”产业", "高新技术企业研发费用",
+                               "这21条措施有哪些要点", "21条措施分几部分"])
 def test_not_references(q):
     assert find_reference(q) is None
 
@@ -134,3 +136,11 @@ def test_document_facts_in_everyday_words(qa, parsed):
 def test_questions_about_measures_are_not_document_facts(qa, q):
     from qa.meta import meta_intent
     assert meta_intent(q) is None and qa.route(q) == "retrieval"
+
+
+def test_clause_of_a_document_not_loaded_is_not_the_home_clause(qa):
+    q = "广西那份高新区若干措施的第一条讲的是什么"
+    assert qa.route(q) == "not_loaded" and qa.pinned(q) == []
+    a = qa.ask(q)
+    assert a.kind == "refusal" and not a.answered and "未加载" in a.text
+    assert qa.ask("第一条讲的是什么").citations[0].key == "liuzhou-2021:1"
