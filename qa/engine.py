@@ -27,19 +27,30 @@ MAX_QUESTION = 500
 REFUSAL = "知识库中没有找到相关规定。"
 
 
+class _PassageRows:
+    """clause row -> [(passage id, sentence index)], read from the index on demand."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def get(self, row: int, default=None):
+        return self.data.passage_rows(row) or default
+
+    def __getitem__(self, row: int):
+        return self.data.passage_rows(row)
+
+
 class PolicyQA:
     def __init__(self, data: store.IndexData, encoder: Encoder, settings: Settings | None = None):
         self.data = data
         self.settings = settings or data.settings
         self.searcher = Searcher(data, encoder, self.settings)
         self.catalog = dept.UnitCatalog(data.clauses)
-        self.vocab = {t for toks in data.tokens for t in toks}
+        self.vocab = data.bm25          # `term in vocab`: the term occurs in a live clause
         self.corpus_text = "".join(c.text for c in data.clauses)
         self.docs = {p.doc.id: p.doc for p in data.documents}
         self.docs.update({d.id: d for d in data.missing})
-        self._passage_rows: dict[int, list[tuple[int, int]]] = {}
-        for vec_row, (row, sent_idx, _) in enumerate(data.sentences):
-            self._passage_rows.setdefault(row, []).append((vec_row, sent_idx))
+        self._passage_rows = _PassageRows(data)
 
     @classmethod
     def open(cls, root: Path | str | None = None, manifest: Manifest | None = None,
