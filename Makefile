@@ -8,7 +8,7 @@ PORT   ?= 7860
 LAWS   ?= $(abspath ../shared/laws)
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev st index serve eval bench parsecheck faults load bulk clean
+.PHONY: run test install install-dev st index serve eval bench parsecheck faults load bulk scale clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,9 @@ bulk: install-dev
 
 clean:
 	rm -rf .policyqa .pytest_cache
+
+# the whole ../shared/laws corpus (or LAWS=dir) in the embedded index with stand-in passage vectors:
+# ingestion, disk, cold start, RSS, latency, one more add (not part of `make test`; ~30-60 min);
+# writes eval/SCALE.md
+scale: install
+	OMP_NUM_THREADS=1 $(PY) -m eval.scale --laws $(LAWS)

@@ -125,6 +125,15 @@ def parse_checked(manifest: Manifest, only: set[str] | None = None) -> tuple[Par
     return tuple(out)
 
 
+CLAUSE_CHARS = 512     # the encoder reads at most ~512 tokens; longer texts are cut here
+
+
+def clause_texts(parsed: ParsedDocument) -> list[str]:
+    """The texts a build embeds as whole-clause vectors for one document (segment.build)."""
+    trad = parsed.doc.traditional
+    return [index_text(c, trad)[:CLAUSE_CHARS] for c in parsed.all_clauses]
+
+
 def document_passages(parsed: ParsedDocument) -> list[str]:
     """The passages a build embeds for one document, in the build's order (store._build)."""
     from .dense import passages

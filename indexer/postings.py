@@ -5,7 +5,8 @@ A segment's field (jieba terms, or character bigrams) is kept twice over the sam
   by row   (CSR)  r_indptr[r]:r_indptr[r+1] → term ids, tfs what `matched`/`coverage`/merge read
 plus the length (token count) of every row and the segment's own vocabulary. Files:
 `<name>.terms.json` (the vocabulary, a JSON list) and `<name>.{t_indptr,t_rows,t_tf,r_indptr,
-r_terms,r_tf,lengths}.npy`, loaded memory-mapped. Nothing here knows BM25: bm25.SegmentedBM25 scores
+r_terms,r_tf,lengths}.npy` (read whole: a few bytes per token, and a query reads them by
+scalar, which memory-mapped arrays make slow). Nothing here knows BM25: bm25.SegmentedBM25 scores
 a list of these with statistics of the whole library.
 """
 from __future__ import annotations
@@ -56,7 +57,8 @@ class Postings:
 
     def row_terms(self, row: int) -> set[str]:
         a, b = int(self.r_indptr[row]), int(self.r_indptr[row + 1])
-        return {self.terms[j] for j in self.r_terms[a:b]}
+        terms = self.terms
+        return {terms[j] for j in self.r_terms[a:b].tolist()}
 
     def save(self, out: Path, name: str) -> None:
         (out / f"{name}.terms.json").write_text(json.dumps(self.terms, ensure_ascii=False),
@@ -67,7 +69,7 @@ class Postings:
     @classmethod
     def load(cls, d: Path, name: str) -> "Postings":
         terms = json.loads((d / f"{name}.terms.json").read_text(encoding="utf-8"))
-        arr = {a: np.load(d / f"{name}.{a}.npy", allow_pickle=False, mmap_mode="r") for a in ARRAYS}
+        arr = {a: np.load(d / f"{name}.{a}.npy", allow_pickle=False) for a in ARRAYS}
         p = cls(terms, **arr)
         n, v = len(p.lengths), len(terms)
         if len(p.t_indptr) != v + 1 or len(p.r_indptr) != n + 1 or len(p.t_rows) != len(p.t_tf) \

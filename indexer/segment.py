@@ -31,12 +31,11 @@ from corpus.model import ParsedDocument
 
 from . import postings
 from .dense import make_faiss_index, passages
-from .inputs import index_text
+from .inputs import CLAUSE_CHARS, index_text
 from .integrity import checksums, verify
 from .records import clause_from_json, clause_to_json, document_to_json
 from .tokenize import char_bigrams, tokenize
 
-CLAUSE_CHARS = 512     # the encoder reads at most ~512 tokens; longer texts are cut here
 FILES = ("documents.json", "clauses.json", "p_owner.npy", "p_sent.npy", "passage_vectors.npy",
          "dense.faiss", "clause_vectors.npy") + postings.files("tok") + postings.files("bg")
 

@@ -74,23 +74,25 @@ def index_lock(root: Path | str):
 
 def build(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROOT,
           encoder: Encoder | None = None, _before_swap=None, commit: bool = True,
-          fresh: bool = False) -> Path:
+          fresh: bool = False, check: bool = False) -> Path:
     """Commit the index of the corpus: documents whose key is unchanged keep their segment
     rows, new and changed ones get a new segment, removed ones are marked removed (`fresh`:
-    every document rebuilt). Then (when `commit`) swap it in; with commit=False the complete
-    commit is left beside `current` for `swap`."""
+    every document rebuilt; `check`: kept segments are checked against their checksums, not
+    only their sizes). Then (when `commit`) swap it in; with commit=False the complete commit
+    is left beside `current` for `swap`."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     with index_lock(root):
-        return _build(manifest, settings, root, encoder, _before_swap, commit, fresh)
+        return _build(manifest, settings, root, encoder, _before_swap, commit, fresh, check)
 
 
-def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=False) -> Path:
+def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=False,
+           check=False) -> Path:
     t0 = time.perf_counter()
     resources = resources_fingerprint()
     want = {d.id: doc_key(manifest, d, settings, resources) for d in manifest.loaded}
     seg_root = segments_dir(root)
-    segs, new_ids = plan.reuse([] if fresh else _inherited(root), want)
+    segs, new_ids = plan.reuse([] if fresh else _inherited(root, check), want)
     encoder = encoder or make_encoder(settings.encoder)
     dim = int(getattr(encoder, "dim", 0) or encoder.encode_queries(["维度"]).shape[1])
     embedded: dict[str, int] = {}
@@ -181,9 +183,10 @@ def _check_sizes(manifest, parsed) -> None:
                 "split the document, or raise the limit with POLICYQA_MAX_PASSAGES")
 
 
-def _inherited(root: Path) -> list[plan.SegState]:
-    """The segments of the committed index that are intact (checked against their checksums;
-    a damaged one is dropped and its documents rebuilt), with the documents it removed."""
+def _inherited(root: Path, check: bool = False) -> list[plan.SegState]:
+    """The segments of the committed index that are intact (their files' sizes, or with
+    `check` their checksums; a damaged one is dropped and its documents rebuilt), with the
+    documents the commit removed from them."""
     cur = current_dir(root)
     p = _params(cur) if cur else None
     if not p or p.get("format") != FORMAT:
@@ -193,7 +196,7 @@ def _inherited(root: Path) -> list[plan.SegState]:
         d = segments_dir(root) / name
         try:
             meta = _seg_meta(d)
-            verify(d, meta.get("files"))
+            verify(d, meta.get("files"), sizes_only=not check)
         except (OSError, ValueError, IntegrityError):
             continue
         out.append(plan.SegState(name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()},
@@ -331,8 +334,12 @@ def ensure(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_RO
             data, _ = _load_matching(manifest, settings, root)
             if data:
                 return data, False
-        build(manifest, settings, root, encoder=encoder, fresh=rebuild)
-        data = load(root)
+        build(manifest, settings, root, encoder=encoder, fresh=rebuild, check=bool(notes))
+        try:
+            data = load(root)
+        except IndexFormatError:        # a kept segment damaged within its size: check them all
+            build(manifest, settings, root, encoder=encoder, check=True)
+            data = load(root)
     data.notes = tuple(notes)
     return data, True
 

@@ -55,8 +55,20 @@ def scope_docs(qa, scope: str) -> set[str]:
 
 def allowed_keys(qa, f: Filters | None) -> set[str] | None:
     """Clause keys the filters allow; None = every clause. A filter that matches nothing is
-    an error that says so, never a silent search of everything."""
+    an error that says so, never a silent search of everything. Kept per filter for the
+    loaded index (a library of 10^5 clauses would otherwise be walked on every question)."""
     f = f or Filters()
+    cache = qa.__dict__.setdefault("_allowed_cache", {})
+    if f in cache:
+        return cache[f]
+    keys = _allowed_keys(qa, f)
+    if len(cache) >= 64:
+        cache.pop(next(iter(cache)))
+    cache[f] = frozenset(keys) if keys is not None else None
+    return cache[f]
+
+
+def _allowed_keys(qa, f: Filters) -> set[str] | None:
     docs = {p.doc.id: p.doc for p in qa.documents}
     repealed = {i for i, d in docs.items() if d.is_repealed()}
     superseded = {i for i, d in docs.items() if d.superseded and not f.include_superseded}
