@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.docstore import _fsync_dir
-from corpus.lock import pid_alive, writer_lock
+from corpus.lock import fault_point, pid_alive, writer_lock
 from corpus.manifest import Manifest
 
 from . import fields as fields_mod
@@ -109,6 +109,7 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
         seg = segment.build(parsed, want, seg_root, embed, dim, settings.dense_index)
         meta = json.loads((seg / "meta.json").read_text(encoding="utf-8"))
         segs.append(plan.SegState(seg.name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()}))
+        fault_point("segment-built")
     if not any(s.live for s in segs):
         raise EmptyCorpusError("no loaded document has clauses; add one with `policyqa add`")
     for group in plan.merges(segs):
@@ -120,6 +121,7 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
         segs = [s for s in segs if s.name not in group]
         segs.insert(min(at, len(segs)), plan.SegState(
             merged.name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()}))
+        fault_point("merged")
     live_keys = set()
     metas = {s.name: _seg_meta(seg_root / s.name) for s in segs}
     for s in segs:
@@ -147,7 +149,7 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
         "order": [d.id for d in manifest.loaded],
         "counts": {"documents": sum(len(s.live_docs) for s in segs), "clauses": len(live_keys),
                    "sentences": passages_live, "segments": len(segs), "examples": n_examples},
-        "embedded": {d: embedded.get(d, 0) for d in new_ids},
+        "embedded": {d: embedded.get(d, 0) for d in want},   # passages embedded by this commit
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     for f in fields_mod.FILES:
