@@ -10,6 +10,7 @@ average length are those of the live rows. Rows are global: segment rows are map
 from __future__ import annotations
 
 import math
+import threading
 from typing import Sequence
 
 import numpy as np
@@ -46,13 +47,15 @@ class SegmentedBM25:
         self.avgdl = float(self.lengths.mean())
         self._norm = k1 * (1 - b + b * self.lengths / self.avgdl)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()          # the web server searches from several threads
 
     def __len__(self) -> int:
         return self.n
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(global rows, term frequencies) of a term over the live rows."""
-        hit = self._cache.get(term)
+        with self._lock:
+            hit = self._cache.get(term)
         if hit is not None:
             return hit
         rows, tfs = [], []
@@ -65,9 +68,10 @@ class SegmentedBM25:
                 tfs.append(np.asarray(tf)[live])
         out = (np.concatenate(rows), np.concatenate(tfs).astype(np.float64)) if rows else \
             (np.zeros(0, np.int64), np.zeros(0, np.float64))
-        if len(self._cache) >= CACHE:
-            self._cache.pop(next(iter(self._cache)))
-        self._cache[term] = out
+        with self._lock:
+            if len(self._cache) >= CACHE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[term] = out
         return out
 
     def df(self, term: str) -> int:

@@ -8,6 +8,8 @@ and a question naming a loaded document searches that document whatever the scop
 """
 from __future__ import annotations
 
+import threading
+
 from dataclasses import dataclass
 
 from .search import SearchError
@@ -32,6 +34,7 @@ class Filters:
         return bool(self.docs or self.levels or self.dept)
 
 
+_LOCK = threading.Lock()
 SCOPES = ("", "home", "family", "all")
 DEFAULT_SCOPE = "family"
 
@@ -59,13 +62,17 @@ def allowed_keys(qa, f: Filters | None) -> set[str] | None:
     loaded index (a library of 10^5 clauses would otherwise be walked on every question)."""
     f = f or Filters()
     cache = qa.__dict__.setdefault("_allowed_cache", {})
-    if f in cache:
+    try:
         return cache[f]
+    except KeyError:
+        pass
     keys = _allowed_keys(qa, f)
-    if len(cache) >= 64:
-        cache.pop(next(iter(cache)))
-    cache[f] = frozenset(keys) if keys is not None else None
-    return cache[f]
+    keys = frozenset(keys) if keys is not None else None
+    with _LOCK:
+        if len(cache) >= 64:
+            cache.pop(next(iter(cache)), None)
+        cache[f] = keys
+    return keys
 
 
 def _allowed_keys(qa, f: Filters) -> set[str] | None:

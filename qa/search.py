@@ -119,9 +119,10 @@ class Searcher:
         m = np.zeros(len(self._keys), dtype=bool)
         rows = [self.row_of[k] for k in allowed if k in self.row_of]
         m[rows] = True
-        if len(cache) >= 16:
-            cache.pop(next(iter(cache)))
-        cache[key] = (allowed, m)
+        with self._qlock:
+            if len(cache) >= 16:
+                cache.pop(next(iter(cache)), None)
+            cache[key] = (allowed, m)
         return m
 
     def fuse(self, runs: Runs, method: str = "hybrid") -> list[tuple[str, float]]:
