@@ -185,42 +185,45 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def product_search(qa, docs, vecs, qv, qtoks, queries) -> dict:
-    """`search` as the product runs it (auto BM25 implementation, auto faiss index, top-k
-    cut, the four runs and the product's fusion, Hits), on the synthetic corpus; query
-    encoding excluded. The bigram field is built from the synthetic clauses' text; clause
-    vectors are random unit vectors; the example memory has as many examples as the real
-    index, each on a random clause."""
+    """`search` as the product runs it (segmented BM25 and faiss, as one segment; top-k cut,
+    the four runs and the product's fusion, Hits), on the synthetic corpus; query encoding
+    excluded. The bigram field is built from the synthetic clauses' text; clause vectors are
+    random unit vectors; the example memory has as many examples as the real index, each on
+    a random clause."""
     from corpus.model import Clause
-    from indexer.bm25 import make_bm25
-    from indexer.dense import DenseIndex, make_faiss_index
+    from indexer import postings
+    from indexer.dense import make_faiss_index
     from indexer.fields import Fields
+    from indexer.segbm25 import SegmentedBM25
+    from indexer.segdense import SegmentedDense
     from indexer.store import IndexData
     from indexer.tokenize import char_bigrams
     from qa.ranking import Searcher
-    n = len(docs)
+    n, dim = len(docs), vecs.shape[1]
     rng = np.random.default_rng(1)
     real = qa.data.fields
     n_ex = len(real.examples) if real and real.examples else 0
     clauses = tuple(Clause(key=f"syn:{i + 1}", doc_id="syn", no=i + 1, label="", heading="",
                            text="", body="") for i in range(n))
     owners = np.minimum((np.arange(len(vecs)) * n) // len(vecs), n - 1)
+    rows = np.arange(n)
     t = time.perf_counter()
-    bm25 = make_bm25(docs)
-    dense = DenseIndex(make_faiss_index(vecs, "auto"), owners, n)
-    fields = Fields(make_bm25([char_bigrams("".join(d)) for d in docs]),
-                    _unit(rng.standard_normal((n, vecs.shape[1]))).astype(np.float32),
+    bm25 = SegmentedBM25([(postings.build(docs), rows)], n)
+    dense = SegmentedDense([(make_faiss_index(vecs, "auto"), owners, rows)], n, dim)
+    fields = Fields(SegmentedBM25([(postings.build([char_bigrams("".join(d)) for d in docs]), rows)], n),
+                    _unit(rng.standard_normal((n, dim))).astype(np.float32),
                     [[f"example {j}", [int(rng.integers(n))]] for j in range(n_ex)],
-                    _unit(rng.standard_normal((n_ex, vecs.shape[1]))).astype(np.float32))
+                    _unit(rng.standard_normal((n_ex, dim))).astype(np.float32))
     build = time.perf_counter() - t
     data = IndexData(root=Path("."), params={"settings": qa.settings.to_dict()}, documents=(),
-                     missing=(), clauses=clauses, tokens=docs, sentences=[], bm25=bm25, dense=dense,
-                     fields=fields)
+                     missing=(), clauses=clauses, bm25=bm25, dense=dense, fields=fields,
+                     passage_sent=np.zeros(len(vecs), np.int64))
     searcher = Searcher(data, encoder=None, settings=qa.settings)
     lat = [timed(lambda i=i: searcher.hits(searcher.runs_for(queries[i], qtoks[i], qv[i]),
                                            "hybrid", 5))[0]
            for i in range(len(qtoks))]
     return {"product_p50": pct(lat, 50), "product_p95": pct(lat, 95), "product_build_s": build,
-            "product_bm25": type(bm25).__name__, "product_faiss": type(dense.index).__name__}
+            "product_bm25": type(bm25).__name__, "product_faiss": type(dense.parts[0][0]).__name__}
 
 
 class _Bm25s:

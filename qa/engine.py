@@ -28,6 +28,20 @@ from .search import SearchError
 from .types import Answer, Hit
 
 MAX_QUESTION = 500
+BASIS_LIMIT = 20_000     # clauses; a larger scope is judged against the whole library
+
+
+class _PassageRows:
+    """clause row -> [(passage id, sentence index)], read from the index on demand."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def get(self, row: int, default=None):
+        return self.data.passage_rows(row) or default
+
+    def __getitem__(self, row: int):
+        return self.data.passage_rows(row)
 
 
 class PolicyQA:
@@ -36,13 +50,11 @@ class PolicyQA:
         self.settings = settings or data.settings
         self.searcher = Searcher(data, encoder, self.settings)
         self.catalog = dept.UnitCatalog(data.clauses)
-        self.vocab = {t for toks in data.tokens for t in toks}
+        self.vocab = data.bm25          # `term in vocab`: the term occurs in a live clause
         self.docs = {p.doc.id: p.doc for p in data.documents}
         self.docs.update({d.id: d for d in data.missing})
         self.covered = covered_places([p.doc for p in data.documents], self.docs)
-        self._passage_rows: dict[int, list[tuple[int, int]]] = {}
-        for vec_row, (row, sent_idx, _) in enumerate(data.sentences):
-            self._passage_rows.setdefault(row, []).append((vec_row, sent_idx))
+        self._passage_rows = _PassageRows(data)
 
     @classmethod
     def open(cls, root: Path | str | None = None, manifest: Manifest | None = None,
@@ -231,6 +243,24 @@ class PolicyQA:
     def evidence(self, question: str, allowed: set[str] | None = None):
         """(runs, top hits, Evidence) for a question on the retrieval path."""
         return route_retrieval.evidence(self, question, allowed)
+
+    def _basis(self, allowed) -> tuple:
+        """(vocabulary, places covered) of the clauses in scope, for the evidence signals; the
+        whole library's when everything is in scope (or the scope is too large to be worth it)."""
+        if allowed is None or len(allowed) > BASIS_LIMIT:
+            return self.vocab, self.covered
+        cache = self.__dict__.setdefault("_bases", {})
+        hit = cache.get(id(allowed))
+        if hit is not None and hit[0] is allowed:
+            return hit[1], hit[2]
+        rows = sorted(self.searcher.row_of[k] for k in allowed if k in self.searcher.row_of)
+        vocab = set().union(*(self.data.bm25.doc_terms(r) for r in rows)) if rows else set()
+        in_scope = {self.clauses[r].doc_id for r in rows}
+        covered = covered_places([d for i, d in self.docs.items() if i in in_scope], self.docs)
+        if len(cache) >= 16:
+            cache.pop(next(iter(cache)), None)
+        cache[id(allowed)] = (allowed, vocab, covered)
+        return vocab, covered
 
     def loaded_names(self) -> list[str]:
         return [p.doc.short or p.doc.title for p in self.documents]

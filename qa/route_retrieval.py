@@ -16,9 +16,12 @@ def evidence(qa, question: str, allowed: set[str] | None = None):
     """(runs, top hits, Evidence) for a question on the retrieval path."""
     runs = qa.searcher.runs(question, allowed)
     hits = qa.searcher.hits(runs, "hybrid", top_k=5)
+    vocab, covered = qa._basis(allowed)
+    bm25 = qa.data.bm25
+    ceiling = sum(bm25.idf(t) for t in dict.fromkeys(runs.tokens)) * (bm25.k1 + 1)
     ev = measure(question, max(runs.dense.values(), default=0.0),
                  hits[0].coverage if hits else 0.0, max(runs.bm25.values(), default=0.0),
-                 qa.vocab, qa.covered)
+                 vocab, covered, ceiling)
     return runs, hits, ev
 
 

@@ -91,7 +91,7 @@ class Searcher:
             list(dict.fromkeys(tokens)), lambda t: data.bm25.idf(t) > 0, s.thesaurus))
         bg = data.fields.bigram.scores(char_bigrams(question))
         best, best_row = data.dense.search(qvec, s.dense_sentences)
-        ok = self._mask if allowed is None else self._mask & np.isin(self._keys, list(allowed))
+        ok = self._mask if allowed is None else self._mask & self._allowed_mask(allowed)
         bm = np.where(ok & (bm > 0), bm, 0.0)
         bg = np.where(ok & (bg > 0), bg, 0.0)
         best = np.where(ok, best, -np.inf)
@@ -108,6 +108,22 @@ class Searcher:
         dense_run = {self._keys[i]: float(best[i]) for i in cand}
         rows = {k: int(best_row[self.row_of[k]]) for k in dense_run}
         return Runs(question, tuple(tokens), qvec, bm25_run, dense_run, rows, bigram_run, memory_run)
+
+    def _allowed_mask(self, allowed) -> np.ndarray:
+        """Boolean row mask of a set of clause keys (the last few sets are kept)."""
+        cache = self.__dict__.setdefault("_masks", {})
+        key = id(allowed)
+        hit = cache.get(key)
+        if hit is not None and hit[0] is allowed:
+            return hit[1]
+        m = np.zeros(len(self._keys), dtype=bool)
+        rows = [self.row_of[k] for k in allowed if k in self.row_of]
+        m[rows] = True
+        with self._qlock:
+            if len(cache) >= 16:
+                cache.pop(next(iter(cache)), None)
+            cache[key] = (allowed, m)
+        return m
 
     def fuse(self, runs: Runs, method: str = "hybrid") -> list[tuple[str, float]]:
         if method not in METHODS:

@@ -27,7 +27,7 @@ def test_warm_fusion_stage_times_the_products_fusion_of_four_runs(qa, monkeypatc
 
 def test_product_search_runs_on_a_synthetic_corpus(qa):
     docs = bench.synthetic_corpus(qa, 200)
-    dim = qa.data.dense.vector(0).shape[0]
+    dim = qa.data.dense.dim
     rng = np.random.default_rng(0)
     vecs = bench._unit(rng.standard_normal((400, dim))).astype(np.float32)
     queries = ["研发费用加计扣除", "孵化器补助"]
