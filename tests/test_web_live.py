@@ -88,6 +88,7 @@ def test_a_damaged_new_index_keeps_the_old_one_answering(home, encoder):
     qa = PolicyQA.open(home / "index", manifest=effective_manifest(home), encoder=encoder)
     live = LiveQA(qa, interval=0.0)
     store.build(effective_manifest(home), Settings(), home / "index", encoder=encoder)
-    (store.current_dir(home / "index") / "clauses.json").write_text(json.dumps([{"bad": 1}]), encoding="utf-8")
+    # the new commit's own file (segments are shared with the old commit, which is in memory)
+    (store.current_dir(home / "index") / "missing.json").write_text(json.dumps([{"bad": 1}]), encoding="utf-8")
     assert live.get() is qa and live.last_error and live.reloads == 0
     assert live.get().ask("（十七）讲什么").kind == "lookup"
