@@ -83,6 +83,27 @@ def test_answer_cache_keys_on_question_filters_and_followup_target(qa):
     assert live.ask("牵头单位是谁？", history=h17 + [{"question": "x", "citations": []}]) is lead17
 
 
+def test_answer_cache_normalises_whitespace_and_a_hit_equals_a_miss(qa):
+    live, off = LiveQA(qa, interval=3600), LiveQA(qa, interval=3600)
+    off.cache_size = 0
+    a = live.ask("  园区里  能建员工宿舍吗？\n")
+    assert live.cached("园区里 能建员工宿舍吗？") is a and live.ask("园区里\t能建员工宿舍吗？") is a
+    assert live.hits == 2 and live.misses == 1
+    assert a.to_json() == off.ask("园区里  能建员工宿舍吗？ ").to_json() == qa.ask("园区里 能建员工宿舍吗？").to_json()
+    assert live.cached("园区里能建员工宿舍吗？") is None        # no space is another question
+
+
+def test_answer_cache_is_dropped_with_the_old_index(home, encoder):
+    qa = PolicyQA.open(home / "index", manifest=effective_manifest(home), encoder=encoder)
+    live = LiveQA(qa, interval=0.0)
+    a = live.ask("（十七）讲什么")
+    assert live.cached("（十七）讲什么") is a
+    store.build(effective_manifest(home), Settings(), home / "index", encoder=encoder)
+    assert live.cached("（十七）讲什么") is None and live.reloads == 1
+    b = live.ask("（十七）讲什么")
+    assert b is not a and b.to_json() == a.to_json() and live.cached("（十七）讲什么") is b
+
+
 def test_a_damaged_new_index_keeps_the_old_one_answering(home, encoder):
     import json
     qa = PolicyQA.open(home / "index", manifest=effective_manifest(home), encoder=encoder)
