@@ -5,7 +5,7 @@ rest wait first come first served; when `max_waiting` requests are already waiti
 is refused at once with `Busy` (the API turns it into 503 + Retry-After) instead of joining an
 ever longer queue. Retry-After is the time the queue ahead needs at the recent service rate.
 
-Defaults (POLICYQA_WORKERS, POLICYQA_MAX_QUEUE): workers = 2 per core without encoder batching
+Defaults (POLICYQA_WORKERS, POLICYQA_MAX_QUEUE): workers = one per core without encoder batching
 and `lanes × batch` with it (so batches can form, see indexer/batching.py); 100 waiting —
 50 clients that each wait for their answer are never refused, a burst of hundreds is.
 Counters are only touched on the event loop (one thread), so they need no lock.
@@ -47,7 +47,7 @@ class Admission:
     @classmethod
     def from_env(cls, batching_encoder=None) -> "Admission":
         lanes = getattr(batching_encoder, "lanes", 0) * getattr(batching_encoder, "max_batch", 0)
-        default = lanes or 2 * (os.cpu_count() or 1)
+        default = lanes or (os.cpu_count() or 1)
         return cls(_env_int("POLICYQA_WORKERS", default, 1), _env_int("POLICYQA_MAX_QUEUE", 100, 0))
 
     @property
