@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -101,6 +102,15 @@ async def run_path(base: str, call, clients: int, per_client: int, qs: list[str]
             "answers_per_s": round(len(lat) / wall, 1), "wall_s": round(wall, 2)}
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """user + system CPU time of a process (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _wait(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -149,10 +159,15 @@ def main(argv=None) -> int:
             _wait(base, proc)
             asyncio.run(run_path(base, calls[name], min(args.clients, 5), 2, warm))      # warm-up
             load = round(os.getloadavg()[0], 2)
+            cpu0, self0 = _cpu_seconds(proc.pid), time.process_time()
             res = asyncio.run(run_path(base, calls[name], args.clients, args.per_client, measured))
+            cpu1, self1 = _cpu_seconds(proc.pid), time.process_time()
+            per = lambda a, b: round(1000 * (b - a) / max(1, res["ok"]), 1) if a is not None and b is not None else None  # noqa: E731
             print(json.dumps({"path": name, "clients": args.clients, "cache": args.cache,
                               "encode_batch": os.environ.get("POLICYQA_ENCODE_BATCH", "8"),
-                              "loadavg_before": load, **res}, ensure_ascii=False), flush=True)
+                              "loadavg_before": load, **res,
+                              "server_cpu_ms_per_answer": per(cpu0, cpu1),
+                              "client_cpu_ms_per_answer": per(self0, self1)}, ensure_ascii=False), flush=True)
         finally:
             proc.terminate()
             proc.wait(timeout=30)

@@ -9,12 +9,15 @@ loaded, and one thread loads at a time.
 0 = off) keyed by the index build, the normalised question (`normal_question`: outer
 whitespace dropped, inner runs as one space — the question is asked in that form, cached or
 not, so a hit is the answer a miss would give), the filters, the day and — for a follow-up
-only — the clauses it refers to; a reload starts a fresh cache.
+only — the clauses it refers to; a reload starts a fresh cache. Concurrent asks of one key
+are computed once: the others wait for that answer (a burst of one popular question costs
+one retrieval).
 """
 from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import Future
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -62,7 +65,8 @@ class LiveQA:
         self.cache_size = int(os.environ.get("POLICYQA_ANSWER_CACHE", "2048"))
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
-        self.hits = self.misses = 0
+        self._inflight: dict = {}             # key -> Future of the answer being computed
+        self.hits = self.misses = self.shared = 0
 
     def _current(self):
         self.get()
@@ -97,12 +101,28 @@ class LiveQA:
         hit = self._lookup(key)
         if hit is not None:
             return hit
-        answer = qa.ask(question, filters=filters, history=history)
+        with self._cache_lock:
+            pending = self._inflight.get(key)
+            if pending is None:
+                self._inflight[key] = mine = Future()
+            else:
+                self.shared += 1
+        if pending is not None:
+            return pending.result()           # the same question, being answered right now
+        try:
+            answer = qa.ask(question, filters=filters, history=history)
+        except BaseException as exc:
+            with self._cache_lock:
+                del self._inflight[key]
+            mine.set_exception(exc)
+            raise
         with self._cache_lock:
             self.misses += 1
             self._cache[key] = answer
+            del self._inflight[key]
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
+        mine.set_result(answer)
         return answer
 
     def get(self) -> PolicyQA:
