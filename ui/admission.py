@@ -5,9 +5,11 @@ rest wait first come first served; when `max_waiting` requests are already waiti
 is refused at once with `Busy` (the API turns it into 503 + Retry-After) instead of joining an
 ever longer queue. Retry-After is the time the queue ahead needs at the recent service rate.
 
-Defaults (POLICYQA_WORKERS, POLICYQA_MAX_QUEUE): workers = one per core without encoder batching
-and `lanes × batch` with it (so batches can form, see indexer/batching.py); 100 waiting —
-50 clients that each wait for their answer are never refused, a burst of hundreds is.
+Defaults (POLICYQA_WORKERS, POLICYQA_MAX_QUEUE): one worker per core; 100 waiting — 50 clients
+that each wait for their answer are never refused, a burst of hundreds is. More workers let
+query-encoding batches form (indexer/batching.py, ~5-7 % less CPU per new question) but cost
+more than that when cached answers are served beside them (threads fight over the GIL; measured
+in eval/BENCH.md, "Load run"), so the default stays at one per core.
 Counters are only touched on the event loop (one thread), so they need no lock.
 """
 from __future__ import annotations
@@ -45,10 +47,8 @@ class Admission:
         self._service = 0.05          # moving average of one computation, seconds
 
     @classmethod
-    def from_env(cls, batching_encoder=None) -> "Admission":
-        lanes = getattr(batching_encoder, "lanes", 0) * getattr(batching_encoder, "max_batch", 0)
-        default = lanes or (os.cpu_count() or 1)
-        return cls(_env_int("POLICYQA_WORKERS", default, 1), _env_int("POLICYQA_MAX_QUEUE", 100, 0))
+    def from_env(cls) -> "Admission":
+        return cls(_env_int("POLICYQA_WORKERS", os.cpu_count() or 1, 1), _env_int("POLICYQA_MAX_QUEUE", 100, 0))
 
     @property
     def waiting(self) -> int:

@@ -17,7 +17,7 @@ import gradio as gr  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.responses import FileResponse  # noqa: E402
 
-from indexer.batching import BatchingEncoder, batching  # noqa: E402
+from indexer.batching import batching  # noqa: E402
 from qa.docs import docs_table  # noqa: E402
 from qa.engine import PolicyQA  # noqa: E402
 from qa.feedback import FeedbackStore  # noqa: E402
@@ -180,12 +180,12 @@ def create_app(qa: PolicyQA, admin_token: str | None = None,
                feedback_path: Path | str | None = None, reload_interval: float = 1.0) -> FastAPI:
     """The FastAPI server: REST API under /api, the Gradio app at /, security headers.
     The committed index is re-checked every `reload_interval` seconds (CLI add/remove).
-    Query encoding is micro-batched across concurrent requests (indexer/batching.py; the
-    wrapper is installed on `qa`'s searcher and kept across reloads; POLICYQA_ENCODE_BATCH=1
-    turns it off), and the REST API admits a bounded queue (ui/admission.py)."""
-    enc = batching(qa.searcher.encoder)
-    qa.searcher.encoder = enc
-    admission = Admission.from_env(enc if isinstance(enc, BatchingEncoder) else None)
+    Query encoding is micro-batched across concurrent requests (indexer/batching.py: at most
+    one encoding per core, the questions waiting meanwhile in one call; the wrapper is installed
+    on `qa`'s searcher and kept across reloads; POLICYQA_ENCODE_BATCH=1 turns it off), and the
+    REST API admits a bounded queue (ui/admission.py)."""
+    qa.searcher.encoder = batching(qa.searcher.encoder)
+    admission = Admission.from_env()
     live = LiveQA(qa, interval=reload_interval)
     server = FastAPI(title="高新区政策问答助手 API", openapi_url="/api/openapi.json",
                      docs_url=None, redoc_url=None)
@@ -196,7 +196,7 @@ def create_app(qa: PolicyQA, admin_token: str | None = None,
     def _script():
         return FileResponse(STATIC / "pqa.js", media_type="text/javascript")
 
-    blocks = build_app(live, Admin(live, admin_token), concurrency=min(8, admission.workers))
+    blocks = build_app(live, Admin(live, admin_token))
     server.state.live, server.state.admission = live, admission
     return gr.mount_gradio_app(server, blocks, path="/", css=CSS, footer_links=["api"],
                                head='<script src="/pqa/app.js"></script>', max_file_size="20mb",
