@@ -124,17 +124,24 @@ class BatchingEncoder:
                 job.event.set()
 
 
+def _env_int(name: str, default: int) -> int:
+    import os
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number ≥ 1 (got {raw!r}); unset it for the default {default}")
+    return int(raw)
+
+
 def batching(inner, lanes: int | None = None, max_batch: int | None = None):
     """`inner` wrapped for a server: lanes and batch size from POLICYQA_ENCODE_LANES (default:
-    the worker count) and POLICYQA_ENCODE_BATCH (default 8; 1 = no batching: `inner` as is)."""
+    cores / encoder threads, 2 on this machine) and POLICYQA_ENCODE_BATCH (default 8; 1 = no
+    batching: `inner` as is)."""
     import os
     from .threads import thread_count
-    if max_batch is None:
-        raw = os.environ.get("POLICYQA_ENCODE_BATCH", "8")
-        max_batch = int(raw) if raw.isdigit() else 8
-    if lanes is None:
-        raw = os.environ.get("POLICYQA_ENCODE_LANES", "")
-        lanes = int(raw) if raw.isdigit() and int(raw) > 0 else max(1, (os.cpu_count() or 2) // thread_count())
+    max_batch = max_batch or _env_int("POLICYQA_ENCODE_BATCH", 8)
+    lanes = lanes or _env_int("POLICYQA_ENCODE_LANES", max(1, (os.cpu_count() or 2) // thread_count()))
     if max_batch <= 1 or isinstance(inner, BatchingEncoder):
         return inner
     return BatchingEncoder(inner, lanes=lanes, max_batch=max_batch)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import Future
 import time
 from collections import OrderedDict
+from concurrent.futures import Future
 from pathlib import Path
 
 from indexer import store

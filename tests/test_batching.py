@@ -118,3 +118,6 @@ def test_batching_factory(encoder, monkeypatch):
     assert batching(b) is b
     with pytest.raises(ValueError, match="at least 1"):
         BatchingEncoder(encoder, lanes=0)
+    monkeypatch.setenv("POLICYQA_ENCODE_BATCH", "eight")
+    with pytest.raises(ValueError, match="POLICYQA_ENCODE_BATCH must be a whole number"):
+        batching(encoder)
