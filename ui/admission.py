@@ -7,9 +7,9 @@ ever longer queue. Retry-After is the time the queue ahead needs at the recent s
 
 Defaults (POLICYQA_WORKERS, POLICYQA_MAX_QUEUE): one worker per core; 100 waiting — 50 clients
 that each wait for their answer are never refused, a burst of hundreds is. More workers let
-query-encoding batches form (indexer/batching.py, ~5-7 % less CPU per new question) but cost
-more than that when cached answers are served beside them (threads fight over the GIL; measured
-in eval/BENCH.md, "Load run"), so the default stays at one per core.
+query-encoding batches form (indexer/batching.py, 2-7 % less CPU per new question) but cost
+more than that when cached answers are served beside them (measured in eval/BENCH.md, "Load
+run"; suspected: GIL hand-offs), so the default stays at one per core.
 Counters are only touched on the event loop (one thread), so they need no lock.
 """
 from __future__ import annotations
