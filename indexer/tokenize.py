@@ -78,15 +78,26 @@ def synonyms() -> dict[str, tuple[str, ...]]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Tokens for BM25: search-mode jieba cut (whole dictionary words plus their parts)."""
+    """Tokens for BM25: search-mode jieba cut (whole dictionary words plus their parts).
+    Short texts are memoised (a pure function of the text): answering re-cuts the same clause
+    sentences and synonyms, and every cut holds the GIL and jieba's lock, which concurrent
+    requests share. Long texts (whole clauses at index time) are not kept."""
+    return list(_tokenize(text) if len(text) <= MEMO_CHARS else _tokenize.__wrapped__(text))
+
+
+MEMO_CHARS = 200
+
+
+@lru_cache(maxsize=16384)
+def _tokenize(text: str) -> tuple[str, ...]:
     norm = normalise(text)
     for word, bare in _rewrites():
         norm = norm.replace(word, bare)
     with _lock:  # jieba's tokenizer is not thread-safe while it builds its DAG cache
         words = list(_jieba().cut_for_search(norm, HMM=False))
     stop = stopwords()
-    return [w for w in (w.strip() for w in words)
-            if w and w not in stop and not _PUNCT_RE.match(w)]
+    return tuple(w for w in (w.strip() for w in words)
+                 if w and w not in stop and not _PUNCT_RE.match(w))
 
 
 def expand(tokens: list[str]) -> list[str]:

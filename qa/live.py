@@ -6,8 +6,12 @@ reopens the index when it changed; requests keep using the old PolicyQA until th
 loaded, and one thread loads at a time.
 
 `LiveQA.ask()` keeps recent answers (LRU, `POLICYQA_ANSWER_CACHE` entries, default 2048,
-0 = off) keyed by the index identity, the question, the filters and — for a follow-up only —
-the clauses it refers to; a reload starts a fresh cache.
+0 = off) keyed by the index build, the normalised question (`normal_question`: outer
+whitespace dropped, inner runs as one space — the question is asked in that form, cached or
+not, so a hit is the answer a miss would give), the filters, the day and — for a follow-up
+only — the clauses it refers to; a reload starts a fresh cache. Concurrent asks of one key
+are computed once: the others wait for that answer (a burst of one popular question costs
+one retrieval).
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future
 from pathlib import Path
 
 from indexer import store
@@ -41,9 +46,15 @@ def current_id(root: Path | str) -> str | None:
     return f"{target}@{mtime}"
 
 
+def normal_question(question: str) -> str:
+    return " ".join(question.split())
+
+
 class LiveQA:
     def __init__(self, qa: PolicyQA, root: Path | str | None = None, interval: float = 1.0):
         self._qa = qa
+        self._gen = 0                         # reloads so far: the build part of cache keys
+        self._state = (qa, 0)
         self.root = Path(root) if root is not None else Path(qa.data.root)
         self.interval = interval
         self._id = current_id(self.root)
@@ -54,11 +65,17 @@ class LiveQA:
         self.cache_size = int(os.environ.get("POLICYQA_ANSWER_CACHE", "2048"))
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
-        self.hits = self.misses = 0
+        self._inflight: dict = {}             # key -> Future of the answer being computed
+        self.hits = self.misses = self.shared = 0
 
-    def _key(self, qa, question, filters, history):
+    def _current(self):
+        self.get()
+        return self._state                    # (qa, generation), replaced as one object
+
+    def _key(self, state, question, filters, history):
+        qa, gen = state
         follow = tuple(prior_keys(qa, history)) if history and is_followup(qa, question, history) else ()
-        return (id(qa), question, filters, follow, time.strftime("%Y-%m-%d"))
+        return (gen, question, filters, follow, time.strftime("%Y-%m-%d"))
 
     def _lookup(self, key) -> Answer | None:
         with self._cache_lock:
@@ -72,23 +89,40 @@ class LiveQA:
         """The cached answer, or None (cheap: no retrieval, safe to call on the event loop)."""
         if self.cache_size <= 0:
             return None
-        return self._lookup(self._key(self.get(), question, filters, history))
+        return self._lookup(self._key(self._current(), normal_question(question), filters, history))
 
     def ask(self, question: str, filters=None, history=None) -> Answer:
         """qa.ask through the answer cache (Answers are frozen, so they can be shared)."""
-        qa = self.get()
+        state = self._current()
+        qa, question = state[0], normal_question(question)
         if self.cache_size <= 0:
             return qa.ask(question, filters=filters, history=history)
-        key = self._key(qa, question, filters, history)
+        key = self._key(state, question, filters, history)
         hit = self._lookup(key)
         if hit is not None:
             return hit
-        answer = qa.ask(question, filters=filters, history=history)
+        with self._cache_lock:
+            pending = self._inflight.get(key)
+            if pending is None:
+                self._inflight[key] = mine = Future()
+            else:
+                self.shared += 1
+        if pending is not None:
+            return pending.result()           # the same question, being answered right now
+        try:
+            answer = qa.ask(question, filters=filters, history=history)
+        except BaseException as exc:
+            with self._cache_lock:
+                del self._inflight[key]
+            mine.set_exception(exc)
+            raise
         with self._cache_lock:
             self.misses += 1
             self._cache[key] = answer
+            del self._inflight[key]
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
+        mine.set_result(answer)
         return answer
 
     def get(self) -> PolicyQA:
@@ -116,6 +150,8 @@ class LiveQA:
                 return False                          # keep answering from the old index
             self._qa = PolicyQA(data, old.searcher.encoder, old.settings)
             self._id = now
+            self._gen += 1
+            self._state = (self._qa, self._gen)
             with self._cache_lock:
                 self._cache.clear()
             self.reloads += 1

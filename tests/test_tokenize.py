@@ -44,3 +44,16 @@ def test_synonym_expansion_is_query_side_data():
 def test_tokenize_never_fails_and_gives_clean_tokens(text):
     for t in tokenize(text):
         assert t and t == t.strip()
+
+
+def test_memoised_tokenize_hands_out_fresh_lists_equal_to_a_fresh_cut():
+    from indexer.tokenize import MEMO_CHARS, _tokenize
+    short = "首台（套）重大技术装备奖励"
+    first = tokenize(short)
+    first.append("被调用方改掉")
+    assert tokenize(short) == list(_tokenize.__wrapped__(short)) and "被调用方改掉" not in tokenize(short)
+    long = "高新技术企业研发费用加计扣除。" * (MEMO_CHARS // 10)
+    assert len(long) > MEMO_CHARS
+    before = _tokenize.cache_info().currsize
+    assert tokenize(long) == list(_tokenize.__wrapped__(long))
+    assert _tokenize.cache_info().currsize == before       # long texts are not kept

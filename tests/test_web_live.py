@@ -83,6 +83,27 @@ def test_answer_cache_keys_on_question_filters_and_followup_target(qa):
     assert live.ask("牵头单位是谁？", history=h17 + [{"question": "x", "citations": []}]) is lead17
 
 
+def test_answer_cache_normalises_whitespace_and_a_hit_equals_a_miss(qa):
+    live, off = LiveQA(qa, interval=3600), LiveQA(qa, interval=3600)
+    off.cache_size = 0
+    a = live.ask("  园区里  能建员工宿舍吗？\n")
+    assert live.cached("园区里 能建员工宿舍吗？") is a and live.ask("园区里\t能建员工宿舍吗？") is a
+    assert live.hits == 2 and live.misses == 1
+    assert a.to_json() == off.ask("园区里  能建员工宿舍吗？ ").to_json() == qa.ask("园区里 能建员工宿舍吗？").to_json()
+    assert live.cached("园区里能建员工宿舍吗？") is None        # no space is another question
+
+
+def test_answer_cache_is_dropped_with_the_old_index(home, encoder):
+    qa = PolicyQA.open(home / "index", manifest=effective_manifest(home), encoder=encoder)
+    live = LiveQA(qa, interval=0.0)
+    a = live.ask("（十七）讲什么")
+    assert live.cached("（十七）讲什么") is a
+    store.build(effective_manifest(home), Settings(), home / "index", encoder=encoder)
+    assert live.cached("（十七）讲什么") is None and live.reloads == 1
+    b = live.ask("（十七）讲什么")
+    assert b is not a and b.to_json() == a.to_json() and live.cached("（十七）讲什么") is b
+
+
 def test_a_damaged_new_index_keeps_the_old_one_answering(home, encoder):
     import json
     qa = PolicyQA.open(home / "index", manifest=effective_manifest(home), encoder=encoder)
@@ -92,3 +113,49 @@ def test_a_damaged_new_index_keeps_the_old_one_answering(home, encoder):
     (store.current_dir(home / "index") / "missing.json").write_text(json.dumps([{"bad": 1}]), encoding="utf-8")
     assert live.get() is qa and live.last_error and live.reloads == 0
     assert live.get().ask("（十七）讲什么").kind == "lookup"
+
+
+def test_concurrent_asks_of_one_question_are_computed_once(qa, index_root):
+    import threading
+
+    class Gated:
+        """The real PolicyQA, with ask counted and held until released."""
+
+        def __init__(self, inner):
+            self.inner, self.calls, self.gate, self.fail = inner, [], threading.Event(), {"融资"}
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def ask(self, question, filters=None, history=None):
+            self.calls.append(question)
+            assert self.gate.wait(30)
+            if question in self.fail:
+                raise ValueError("boom")
+            return self.inner.ask(question, filters=filters, history=history)
+
+    gated = Gated(qa)
+    live = LiveQA(gated, root=index_root, interval=3600)
+    out, errs = [], []
+
+    def ask(q):
+        try:
+            out.append(live.ask(q))
+        except ValueError as exc:
+            errs.append(exc)
+    threads = [threading.Thread(target=ask, args=(q,)) for q in ["（十七）讲什么"] * 4 + ["融资"] * 3]
+    for t in threads:
+        t.start()
+    for _ in range(3000):
+        if live.shared == 5:
+            break
+        threading.Event().wait(0.01)
+    assert live.shared == 5 and sorted(gated.calls) == sorted(["（十七）讲什么", "融资"])
+    gated.gate.set()
+    for t in threads:
+        t.join(60)
+    assert len(out) == 4 and all(a is out[0] for a in out) and out[0].to_json() == qa.ask("（十七）讲什么").to_json()
+    assert len(errs) == 3 and all(e is errs[0] for e in errs)       # the one error, to every asker
+    assert live.cached("（十七）讲什么") is out[0] and not live._inflight
+    gated.fail.clear()
+    assert live.ask("融资") is not None and len(gated.calls) == 3     # an error is not cached

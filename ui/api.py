@@ -6,15 +6,13 @@
   GET  /api/documents                                          → `docs --json`
   POST /api/feedback   {"question", "answer", "kind", "citations", "rating": ±1, "comment"?}
   GET  /api/openapi.json, /api/docs
-Errors are JSON {"error": "…（中文）"} with a 4xx status.
+Errors are JSON {"error": "…（中文）"} with a 4xx status; when too many questions are already
+waiting (ui/admission.py), 503 with a Retry-After header.
 """
 from __future__ import annotations
 
 import html
 import json
-import os
-
-import anyio
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,18 +25,16 @@ from qa.filters import Filters
 from qa.followup import clause_index
 from qa.search import SearchError
 
+from .admission import Admission, Busy
 from .messages import chinese, question_error
 
 MAX_HISTORY = 20
-# answers are computed by this many threads at once (first come, first served); more only
-# makes threads fight over the cores and stretches the slowest requests
-WORKERS = max(1, int(os.environ.get("POLICYQA_WORKERS", str(os.cpu_count() or 2))))
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict | None = None):
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.headers = status, message, headers
 
 
 class Turn(BaseModel):
@@ -85,9 +81,16 @@ def _checked(question: str) -> None:
         raise ApiError(400, msg)
 
 
-def make_router(live, feedback: FeedbackStore | None) -> APIRouter:
+async def _admitted(admission: Admission, fn):
+    try:
+        return await admission.run(fn)
+    except Busy as exc:
+        raise ApiError(503, str(exc), {"Retry-After": str(exc.retry_after)}) from None
+
+
+def make_router(live, feedback: FeedbackStore | None, admission: Admission | None = None) -> APIRouter:
     r = APIRouter(prefix="/api")
-    limiter = anyio.CapacityLimiter(WORKERS)
+    admission = admission or Admission.from_env()
 
     @r.post("/ask", summary="一个带引用的回答（同 `policyqa ask --json`）")
     async def ask(body: AskIn) -> dict:
@@ -95,9 +98,8 @@ def make_router(live, feedback: FeedbackStore | None) -> APIRouter:
         history = [t.model_dump() for t in body.history[-MAX_HISTORY:]]
         filters = body.filters.to_filters() if body.filters else None
         try:
-            a = live.cached(body.question, filters=filters, history=history or None) or \
-                await anyio.to_thread.run_sync(
-                    lambda: live.ask(body.question, filters=filters, history=history or None), limiter=limiter)
+            a = live.cached(body.question, filters=filters, history=history or None) or await _admitted(
+                admission, lambda: live.ask(body.question, filters=filters, history=history or None))
         except SearchError as exc:
             raise ApiError(400, chinese(exc)) from None
         return a.to_json()
@@ -107,8 +109,8 @@ def make_router(live, feedback: FeedbackStore | None) -> APIRouter:
         _checked(body.question)
         filters = body.filters.to_filters() if body.filters else None
         try:
-            hits = await anyio.to_thread.run_sync(
-                lambda: live.get().search(body.question, top_k=body.top_k, filters=filters), limiter=limiter)
+            hits = await _admitted(
+                admission, lambda: live.get().search(body.question, top_k=body.top_k, filters=filters))
         except SearchError as exc:
             raise ApiError(400, chinese(exc)) from None
         return {"question": body.question, "hits": [h.to_json() for h in hits]}
@@ -160,13 +162,13 @@ def _openapi_page(app: FastAPI) -> str:
             "\"citations\": [\"liuzhou-2021:17\"]}]}'</pre></body></html>")
 
 
-def install(app: FastAPI, live, feedback: FeedbackStore | None) -> None:
+def install(app: FastAPI, live, feedback: FeedbackStore | None, admission: Admission | None = None) -> None:
     """Add the API routes, the OpenAPI page and JSON error handlers to `app`."""
-    app.include_router(make_router(live, feedback))
+    app.include_router(make_router(live, feedback, admission))
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
-        return JSONResponse({"error": exc.message}, status_code=exc.status)
+        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

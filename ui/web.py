@@ -17,6 +17,7 @@ import gradio as gr  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.responses import FileResponse  # noqa: E402
 
+from indexer.batching import batching  # noqa: E402
 from qa.docs import docs_table  # noqa: E402
 from qa.engine import PolicyQA  # noqa: E402
 from qa.feedback import FeedbackStore  # noqa: E402
@@ -24,6 +25,7 @@ from qa.live import LiveQA  # noqa: E402
 from qa.search import SearchError  # noqa: E402
 
 from . import api, render  # noqa: E402
+from .admission import Admission  # noqa: E402
 from .admin import EXTENSIONS, LEVEL_CHOICES, Admin  # noqa: E402
 from .messages import chinese, question_error  # noqa: E402
 from .security import SecurityHeaders  # noqa: E402
@@ -100,7 +102,8 @@ def header_md(qa) -> str:
             "点击回答中的【1】等标记，在“引用条款”栏查看原文。</p>")
 
 
-def build_app(live, admin: Admin | None = None) -> gr.Blocks:
+def build_app(live, admin: Admin | None = None, concurrency: int = 4) -> gr.Blocks:
+    """`concurrency`: chat answers computed at once (Gradio's queue holds the others)."""
     admin = admin or Admin(live)
     qa = live.get()
     with gr.Blocks(title="高新区政策问答助手") as app:
@@ -123,8 +126,10 @@ def build_app(live, admin: Admin | None = None) -> gr.Blocks:
                     panel = gr.HTML(render.panel_html(qa, []), elem_id="pqa-panel-box")
             outs = [turns, conv, panel, box, notice]
             handler = lambda m, t: respond(live, m, t)  # noqa: E731
-            send.click(handler, [box, turns], outs, api_name="ask", concurrency_limit=4)
-            box.submit(handler, [box, turns], outs, api_name=False, concurrency_limit=4)
+            send.click(handler, [box, turns], outs, api_name="ask", concurrency_limit=concurrency,
+                       concurrency_id="ask")
+            box.submit(handler, [box, turns], outs, api_name=False, concurrency_limit=concurrency,
+                       concurrency_id="ask")
             clear_btn.click(lambda: clear(live), None, [turns, conv, panel, notice], api_name=False)
         with gr.Tab("条款浏览"):
             browse = gr.HTML(render.browse_html(qa), elem_id="pqa-browse")
@@ -174,19 +179,25 @@ def _admin_section(admin: Admin, live, docs, browse, header) -> None:
 def create_app(qa: PolicyQA, admin_token: str | None = None,
                feedback_path: Path | str | None = None, reload_interval: float = 1.0) -> FastAPI:
     """The FastAPI server: REST API under /api, the Gradio app at /, security headers.
-    The committed index is re-checked every `reload_interval` seconds (CLI add/remove)."""
+    The committed index is re-checked every `reload_interval` seconds (CLI add/remove).
+    Query encoding is micro-batched across concurrent requests (indexer/batching.py: at most
+    one encoding per core, the questions waiting meanwhile in one call; the wrapper is installed
+    on `qa`'s searcher and kept across reloads; POLICYQA_ENCODE_BATCH=1 turns it off), and the
+    REST API admits a bounded queue (ui/admission.py)."""
+    qa.searcher.encoder = batching(qa.searcher.encoder)
+    admission = Admission.from_env()
     live = LiveQA(qa, interval=reload_interval)
     server = FastAPI(title="高新区政策问答助手 API", openapi_url="/api/openapi.json",
                      docs_url=None, redoc_url=None)
     server.add_middleware(SecurityHeaders)
-    api.install(server, live, FeedbackStore(feedback_path))
+    api.install(server, live, FeedbackStore(feedback_path), admission)
 
     @server.get("/pqa/app.js", include_in_schema=False)
     def _script():
         return FileResponse(STATIC / "pqa.js", media_type="text/javascript")
 
     blocks = build_app(live, Admin(live, admin_token))
-    server.state.live = live
+    server.state.live, server.state.admission = live, admission
     return gr.mount_gradio_app(server, blocks, path="/", css=CSS, footer_links=["api"],
                                head='<script src="/pqa/app.js"></script>', max_file_size="20mb",
                                show_error=False, ssr_mode=False)
