@@ -14,6 +14,7 @@ has standard/jieba, whose `\\w+` split gives the same terms) sees exactly our te
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def connect(config: BackendConfig, index_root: Path | str):
     """A MilvusClient for the configured URI (one per URI in this process)."""
     uri = config.resolved_uri(index_root)
     pymilvus = _pymilvus()
+    # pymilvus logs every failed call with a traceback; ours are translated into one line
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     if is_lite(uri):
         if not uri.endswith(".db"):
             raise BackendError(f"POLICYQA_MILVUS_URI {uri!r}: a milvus-lite file must end in .db "
@@ -148,3 +151,9 @@ def create(client, prefix: str, dim: int, k1: float, b: float, lite: bool) -> No
 
 def exists(client, prefix: str) -> bool:
     return all(client.has_collection(x) for x in names(prefix).values())
+
+
+def load(client, prefix: str) -> None:
+    """Load the collections for search (a new process finds them released)."""
+    for name in names(prefix).values():
+        client.load_collection(name)

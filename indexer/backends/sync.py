@@ -66,9 +66,15 @@ def document_rows(parsed, encoder, cache: Path) -> tuple[list[dict], list[dict]]
 
 
 def _held(backend) -> dict[str, str]:
-    res = backend.client.query(backend.names["docs"], filter='doc_id != ""',
-                               output_fields=["doc_id", "sha"], limit=16384)
-    return {r["doc_id"]: r["sha"] for r in res}
+    it = backend.client.query_iterator(backend.names["docs"], batch_size=1000,
+                                       filter='doc_id != ""', output_fields=["doc_id", "sha"])
+    out = {}
+    try:
+        while batch := it.next():
+            out.update((r["doc_id"], r["sha"]) for r in batch)
+    finally:
+        it.close()
+    return out
 
 
 def _marker(backend, doc_id: str, sha: str, clauses: int = 0, passages: int = 0) -> None:
@@ -89,6 +95,17 @@ def _insert(backend, collection: str, rows: list[dict]) -> None:
 
 def sync(backend, data, encoder=None, rebuild: bool = False) -> dict:
     """Make Milvus hold exactly the documents of the committed index `data`."""
+    from pymilvus.exceptions import MilvusException
+    try:
+        return _sync(backend, data, encoder, rebuild)
+    except MilvusException as exc:
+        why = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+        raise BackendError(f"Milvus at {backend.uri} failed during the sync ({why}); run "
+                           "`policyqa index --backend milvus` again (the sync resumes where it "
+                           "stopped), or `--rebuild` to copy everything afresh") from None
+
+
+def _sync(backend, data, encoder, rebuild: bool) -> dict:
     t0 = time.perf_counter()
     s = data.settings
     enc_id, dim = data.params["encoder"], int(data.params["dim"])
@@ -97,6 +114,8 @@ def sync(backend, data, encoder=None, rebuild: bool = False) -> dict:
     root = Path(data.root)
     with writer_lock(root / ".milvus.lock", what="Milvus sync"):
         created = rebuild or not ms.exists(backend.client, backend.config.collection)
+        if not created:
+            ms.load(backend.client, backend.config.collection)
         held = {} if created else _held(backend)
         if not created and held.get(META) != meta:
             created = True                      # another encoder, dimension, k1 or b
@@ -140,10 +159,11 @@ def sync(backend, data, encoder=None, rebuild: bool = False) -> dict:
             "changed": changed, **added, "seconds": round(time.perf_counter() - t0, 2)}
 
 
-def sync_after_commit(root: Path | str, settings=None, encoder=None,
-                      config: BackendConfig | None = None) -> dict | None:
+def sync_after_commit(root: Path | str, encoder=None, config: BackendConfig | None = None,
+                      rebuild: bool = False) -> dict | None:
     """What a writer calls after committing an index: when the Milvus backend is configured,
-    make it follow the committed index under `root`. None when the backend is embedded."""
+    make it follow the committed index under `root` (`rebuild`: copy everything afresh).
+    None when the backend is embedded."""
     config = config or BackendConfig.from_env()
     if config.name != "milvus":
         return None
@@ -152,4 +172,14 @@ def sync_after_commit(root: Path | str, settings=None, encoder=None,
     data = store.load(root)
     backend = MilvusBackend.connect(config, root)
     backend.attach(data)
-    return backend.sync(data, encoder)
+    return sync(backend, data, encoder, rebuild=rebuild)
+
+
+def describe(r: dict) -> str:
+    """One line for the CLI."""
+    if r.get("up_to_date"):
+        return "Milvus is up to date with the index"
+    what = "copied into new collections" if r.get("created") else "synced"
+    return (f"Milvus {what} at {r['uri']}: {len(r['changed'])} document(s) written "
+            f"({r['clauses']} clauses, {r['passages']} passages), {len(r['removed'])} removed, "
+            f"in {r['seconds']:.1f}s")
