@@ -97,18 +97,23 @@ def meta_sha(encoder_id: str, dim: int, k1: float, b: float) -> str:
     return hashlib.sha256(f"v{SCHEMA_VERSION};{encoder_id};{dim};{k1};{b}".encode()).hexdigest()
 
 
-def create(client, prefix: str, dim: int, k1: float, b: float, lite: bool) -> None:
-    """Create the three collections (dropping any of the same names)."""
-    from pymilvus import DataType, Function, FunctionType
+def create(client, prefix: str, dim: int, k1: float, b: float, lite: bool,
+           only: tuple[str, ...] = ("clauses", "passages", "docs")) -> None:
+    """Create the collections (dropping any of the same names)."""
     n = names(prefix)
-    for name in n.values():
-        if client.has_collection(name):
-            client.drop_collection(name)
+    for what in only:
+        if client.has_collection(n[what]):
+            client.drop_collection(n[what])
+        schema, ip = _BUILDERS[what](client, dim, k1, b, lite)
+        client.create_collection(n[what], schema=schema, index_params=ip)
+
+
+def _clauses(client, dim, k1, b, lite):
+    from pymilvus import DataType, Function, FunctionType
     analyzer = {"tokenizer": "standard" if lite else "whitespace"}
     bm25 = {"bm25_k1": float(k1), "bm25_b": float(b)}
     if lite:
         bm25["inverted_index_algo"] = "TAAT_NAIVE"
-
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
     s.add_field("key", DataType.VARCHAR, is_primary=True, max_length=512)
     s.add_field("doc_id", DataType.VARCHAR, max_length=128)
@@ -125,8 +130,11 @@ def create(client, prefix: str, dim: int, k1: float, b: float, lite: bool) -> No
         ip.add_index(field_name=f"{f}_sparse", index_type="SPARSE_INVERTED_INDEX",
                      metric_type="BM25", params=dict(bm25))
     ip.add_index(field_name="clause_vec", index_type="FLAT", metric_type="IP")
-    client.create_collection(n["clauses"], schema=s, index_params=ip)
+    return s, ip
 
+
+def _passages(client, dim, k1, b, lite):
+    from pymilvus import DataType
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
     s.add_field("pid", DataType.VARCHAR, is_primary=True, max_length=540)
     s.add_field("key", DataType.VARCHAR, max_length=512)
@@ -136,8 +144,11 @@ def create(client, prefix: str, dim: int, k1: float, b: float, lite: bool) -> No
     s.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
     ip = client.prepare_index_params()
     ip.add_index(field_name="vec", index_type="FLAT", metric_type="IP")
-    client.create_collection(n["passages"], schema=s, index_params=ip)
+    return s, ip
 
+
+def _docs(client, dim, k1, b, lite):
+    from pymilvus import DataType
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
     s.add_field("doc_id", DataType.VARCHAR, is_primary=True, max_length=128)
     s.add_field("sha", DataType.VARCHAR, max_length=64)
@@ -146,7 +157,10 @@ def create(client, prefix: str, dim: int, k1: float, b: float, lite: bool) -> No
     s.add_field("unused", DataType.FLOAT_VECTOR, dim=2)   # Milvus requires a vector field
     ip = client.prepare_index_params()
     ip.add_index(field_name="unused", index_type="FLAT", metric_type="L2")
-    client.create_collection(n["docs"], schema=s, index_params=ip)
+    return s, ip
+
+
+_BUILDERS = {"clauses": _clauses, "passages": _passages, "docs": _docs}
 
 
 def exists(client, prefix: str) -> bool:

@@ -38,42 +38,55 @@ def doc_sha(parsed, encoder_id: str) -> str:
     return h.hexdigest()
 
 
-def document_rows(parsed, encoder, cache: Path) -> tuple[list[dict], list[dict]]:
-    """The clause rows and passage rows of one document (vectors from the embedding cache)."""
-    trad = parsed.doc.traditional
-    clauses = parsed.all_clauses
-    texts = [index_text(c, trad) for c in clauses]
-    per_clause = [[s for _, s in passages(t)] for t in texts]
-    flat = [s for ps in per_clause for s in ps]
-    pvecs = embed_cached(encoder, flat, cache)[0] if flat else []
+def _texts(parsed) -> list[str]:
+    return [index_text(c, parsed.doc.traditional) for c in parsed.all_clauses]
+
+
+def clause_rows(parsed, encoder, cache: Path) -> list[dict]:
+    """One row per clause: our tokens and bigrams (hex terms) and the clause vector."""
+    clauses, texts = parsed.all_clauses, _texts(parsed)
     cvecs = embed_cached(encoder, [t[:CLAUSE_CHARS] for t in texts], cache)[0] if texts else []
-    crows, prows, g = [], [], 0
-    for c, t, ps, cv in zip(clauses, texts, per_clause, cvecs):
+    rows = []
+    for c, t, cv in zip(clauses, texts, cvecs):
         words, grams = ms.terms_text(tokenize(t)), ms.terms_text(char_bigrams(t))
         for name, s in (("words", words), ("grams", grams)):
             if len(s) > ms.MAX_TEXT:
                 raise BackendError(f"{c.key}: the clause is too long for one Milvus VARCHAR ({name}: "
                                    f"{len(s)} > {ms.MAX_TEXT} bytes); split the document into "
                                    "shorter clauses or use POLICYQA_BACKEND=embedded")
-        searchable = c.no != 0
-        crows.append({"key": c.key, "doc_id": c.doc_id, "searchable": searchable, "words": words,
-                      "grams": grams, "clause_vec": [float(x) for x in cv]})
+        rows.append({"key": c.key, "doc_id": c.doc_id, "searchable": c.no != 0, "words": words,
+                     "grams": grams, "clause_vec": cv.tolist()})
+    return rows
+
+
+def passage_rows(parsed, encoder, cache: Path) -> list[dict]:
+    """One row per passage, in the embedded build's order (the same cached vectors)."""
+    per_clause = [[s for _, s in passages(t)] for t in _texts(parsed)]
+    flat = [s for ps in per_clause for s in ps]
+    vecs = embed_cached(encoder, flat, cache)[0] if flat else []
+    rows, g = [], 0
+    for c, ps in zip(parsed.all_clauses, per_clause):
         for j in range(len(ps)):
-            prows.append({"pid": f"{c.key}#{j}", "key": c.key, "ord": j, "doc_id": c.doc_id,
-                          "searchable": searchable, "vec": [float(x) for x in pvecs[g]]})
+            rows.append({"pid": f"{c.key}#{j}", "key": c.key, "ord": j, "doc_id": c.doc_id,
+                         "searchable": c.no != 0, "vec": vecs[g].tolist()})
             g += 1
-    return crows, prows
+    return rows
 
 
-def _held(backend) -> dict[str, str]:
-    it = backend.client.query_iterator(backend.names["docs"], batch_size=1000,
-                                       filter='doc_id != ""', output_fields=["doc_id", "sha"])
-    out = {}
-    try:
-        while batch := it.next():
-            out.update((r["doc_id"], r["sha"]) for r in batch)
-    finally:
-        it.close()
+def _held(backend, want: list[str]) -> dict[str, str]:
+    """{doc_id: sha} of the markers: the wanted ids in chunks, then any others."""
+    docs, out = backend.names["docs"], {}
+    ids = [META, BUILD] + want
+    for i in range(0, len(ids), 1000):
+        chunk = json.dumps(ids[i:i + 1000], ensure_ascii=False)
+        for r in backend.client.query(docs, filter=f"doc_id in {chunk}",
+                                      output_fields=["doc_id", "sha"], limit=1000):
+            out[r["doc_id"]] = r["sha"]
+    if want:
+        every = json.dumps(ids, ensure_ascii=False)
+        for r in backend.client.query(docs, filter=f"doc_id not in {every}",
+                                      output_fields=["doc_id", "sha"], limit=16384):
+            out[r["doc_id"]] = r["sha"]    # removed documents (more: the next sync)
     return out
 
 
@@ -82,10 +95,10 @@ def _marker(backend, doc_id: str, sha: str, clauses: int = 0, passages: int = 0)
                                                     "passages": passages, "unused": [0.0, 0.0]}])
 
 
-def _delete_doc(backend, doc_id: str) -> None:
+def _delete_doc(backend, doc_id: str, collections=("clauses", "passages")) -> None:
     expr = f"doc_id == {json.dumps(doc_id, ensure_ascii=False)}"
-    backend.client.delete(backend.names["clauses"], filter=expr)
-    backend.client.delete(backend.names["passages"], filter=expr)
+    for what in collections:
+        backend.client.delete(backend.names[what], filter=expr)
 
 
 def _insert(backend, collection: str, rows: list[dict]) -> None:
@@ -111,18 +124,19 @@ def _sync(backend, data, encoder, rebuild: bool) -> dict:
     enc_id, dim = data.params["encoder"], int(data.params["dim"])
     meta = ms.meta_sha(enc_id, dim, s.k1, s.b)
     build = data.params.get("fingerprint", "")
-    root = Path(data.root)
+    root, prefix = Path(data.root), backend.config.collection
+    want = {p.doc.id: (p, doc_sha(p, enc_id)) for p in data.documents}
     with writer_lock(root / ".milvus.lock", what="Milvus sync"):
-        created = rebuild or not ms.exists(backend.client, backend.config.collection)
+        created = rebuild or not ms.exists(backend.client, prefix)
         if not created:
-            ms.load(backend.client, backend.config.collection)
-        held = {} if created else _held(backend)
+            ms.load(backend.client, prefix)
+        held = {} if created else _held(backend, list(want))
         if not created and held.get(META) != meta:
             created = True                      # another encoder, dimension, k1 or b
         if not created and held.get(BUILD) == build:
             return {"backend": "milvus", "up_to_date": True, "seconds": 0.0}
         if created:
-            ms.create(backend.client, backend.config.collection, dim, s.k1, s.b, backend.lite)
+            ms.create(backend.client, prefix, dim, s.k1, s.b, backend.lite)
             _marker(backend, META, meta)
             held = {META: meta}
         if encoder is None:
@@ -131,32 +145,43 @@ def _sync(backend, data, encoder, rebuild: bool) -> dict:
         if encoder.id != enc_id:
             raise BackendError(f"the index was embedded with {enc_id}, the encoder given is "
                                f"{encoder.id}; set POLICYQA_ENCODER to match or rebuild the index")
-        want = {p.doc.id: (p, doc_sha(p, enc_id)) for p in data.documents}
+        cache = root / "embeddings"
         removed = [d for d in held if d not in (META, BUILD) and d not in want]
         changed = [d for d, (_, sha) in want.items() if held.get(d) != sha]
+        # milvus-lite scores BM25 with per-segment statistics (N, df, avgdl; deleted rows count
+        # until compaction): after a change its clauses are rewritten as one fresh segment, so
+        # the scores stay those of the whole corpus. A server keeps them per shard itself.
+        restat = backend.lite and not created and bool(removed or changed)
         _marker(backend, BUILD, "")             # in progress
         for d in removed:                       # rows first, marker last
             _delete_doc(backend, d)
             backend.client.delete(backend.names["docs"], ids=[d])
+        if restat:
+            ms.create(backend.client, prefix, dim, s.k1, s.b, True, only=("clauses",))
         added = {"clauses": 0, "passages": 0}
         for d in changed:                       # marker first, rows, marker last
             p, sha = want[d]
             if d in held:
                 backend.client.delete(backend.names["docs"], ids=[d])
-            if not created:
-                _delete_doc(backend, d)         # also what a cut-off sync left behind
-            crows, prows = document_rows(p, encoder, root / "embeddings")
-            _insert(backend, "clauses", crows)
+            if not created:                     # also what a cut-off sync left behind
+                _delete_doc(backend, d, ("passages",) if restat else ("clauses", "passages"))
+            crows, prows = clause_rows(p, encoder, cache), passage_rows(p, encoder, cache)
+            if not restat:
+                _insert(backend, "clauses", crows)
             _insert(backend, "passages", prows)
             _marker(backend, d, sha, len(crows), len(prows))
             added["clauses"] += len(crows)
             added["passages"] += len(prows)
+        if restat:
+            for p, _ in want.values():
+                _insert(backend, "clauses", clause_rows(p, encoder, cache))
         for name in backend.names.values():
             backend.client.flush(name)
         _marker(backend, BUILD, build)
         backend.client.flush(backend.names["docs"])
     return {"backend": "milvus", "uri": backend.uri, "created": created, "removed": removed,
-            "changed": changed, **added, "seconds": round(time.perf_counter() - t0, 2)}
+            "changed": changed, **added, "rewrote_clauses": restat,
+            "seconds": round(time.perf_counter() - t0, 2)}
 
 
 def sync_after_commit(root: Path | str, encoder=None, config: BackendConfig | None = None,
