@@ -70,8 +70,12 @@ def connect(config: BackendConfig, index_root: Path | str):
         client = _clients.get(uri)
         if client is not None:
             return client, uri
+        # in-process milvus-lite: no keepalive pings (its gRPC server answers frequent idle
+        # pings with GOAWAY "too_many_pings")
+        extra = {"grpc_options": {"grpc.keepalive_time_ms": 2**31 - 1,
+                                  "grpc.keepalive_permit_without_calls": 0}} if is_lite(uri) else {}
         try:
-            client = pymilvus.MilvusClient(uri=uri, token=config.token, timeout=config.timeout)
+            client = pymilvus.MilvusClient(uri=uri, token=config.token, timeout=config.timeout, **extra)
             client.list_collections(timeout=config.timeout)
         except Exception as exc:      # pymilvus raises MilvusException/grpc errors of many kinds
             raise BackendUnavailable(_unreachable(uri, exc)) from None
