@@ -33,14 +33,22 @@ def parity(qa, questions: list[dict], depth: int = 10) -> dict:
                      backend=EmbeddedBackend(qa.data))
     runs = {side: {m: {} for m in METHODS} for side in ("engine", "embedded")}
     taus, overlaps, top1, ms = [], [], [], {"engine": [], "embedded": []}
+    score_diff = {m: 0.0 for m in ("bm25", "bigram", "dense")}
+    set_diff = {m: 0 for m in score_diff}
     for q in questions:
         qvec = qa.searcher.query_vector(q["question"])
+        raw = {}
         for side, s in (("engine", qa.searcher), ("embedded", other)):
             t = time.perf_counter()
-            r = s.runs_for(q["question"], query_tokens(q["question"]), qvec)
+            r = raw[side] = s.runs_for(q["question"], query_tokens(q["question"]), qvec)
             ms[side].append((time.perf_counter() - t) * 1000)
             for m in METHODS:
                 runs[side][m][q["id"]] = dict(s.fuse(r, m)[:depth])
+        for m in score_diff:           # the raw runs (all `fusion_depth` clauses), not the top 10
+            a, b = getattr(raw["engine"], m), getattr(raw["embedded"], m)
+            set_diff[m] += set(a) != set(b)
+            for k in set(a) & set(b):
+                score_diff[m] = max(score_diff[m], abs(a[k] - b[k]) / max(abs(b[k]), 1e-9))
         a = list(runs["engine"]["hybrid"][q["id"]])
         b = list(runs["embedded"]["hybrid"][q["id"]])
         taus.append(_tau(a, b))
@@ -54,6 +62,8 @@ def parity(qa, questions: list[dict], depth: int = 10) -> dict:
         b = ranking_metrics(qrels, runs["embedded"][m])
         out["methods"][m] = {"engine_r1": e["hit_rate@1"], "engine_r3": e["hit_rate@3"],
                              "embedded_r1": b["hit_rate@1"], "embedded_r3": b["hit_rate@3"]}
+    out["max_rel_score_diff"] = score_diff
+    out["questions_with_other_clauses"] = set_diff
     out["hybrid_top1_agree"] = sum(top1) / max(len(top1), 1)
     out["hybrid_overlap10"] = statistics.mean(overlaps) if overlaps else 1.0
     out["hybrid_tau_mean"] = statistics.mean(taus) if taus else 1.0
@@ -87,6 +97,10 @@ def section(backend: str, uri: str, per_split: dict) -> list[str]:
             ("hybrid overlap@10", lambda p: f"{p['hybrid_overlap10']:.3f}"),
             ("hybrid Kendall tau-b (mean / min)",
              lambda p: f"{p['hybrid_tau_mean']:.3f} / {p['hybrid_tau_min']:.3f}"),
+            ("raw runs: questions whose clause set differs (bm25 / bigram / dense)",
+             lambda p: " / ".join(str(p["questions_with_other_clauses"][m]) for m in ("bm25", "bigram", "dense"))),
+            ("raw runs: largest relative score difference (bm25 / bigram / dense)",
+             lambda p: " / ".join(f"{p['max_rel_score_diff'][m]:.1e}" for m in ("bm25", "bigram", "dense"))),
             (f"runs ms p50 / p95 ({backend})",
              lambda p: f"{p['engine_runs_ms_p50']:.1f} / {p['engine_runs_ms_p95']:.1f}"),
             ("runs ms p50 / p95 (embedded)",
