@@ -105,7 +105,7 @@ def make_backend(data, encoder=None, config: BackendConfig | None = None) -> Bac
         from .embedded import EmbeddedBackend
         return EmbeddedBackend(data)
     from .milvus import MilvusBackend
-    backend = MilvusBackend.connect(config, data.root, dim=int(data.params.get("dim", 0)) or None)
+    backend = MilvusBackend.connect(config, data.root)
     backend.attach(data)
     backend.sync(data, encoder)
     return backend

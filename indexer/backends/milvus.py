@@ -50,7 +50,7 @@ class MilvusBackend:
         self.data = None
 
     @classmethod
-    def connect(cls, config: BackendConfig, index_root, dim: int | None = None) -> "MilvusBackend":
+    def connect(cls, config: BackendConfig, index_root) -> "MilvusBackend":
         client, uri = ms.connect(config, index_root)
         return cls(client, uri, config)
 
@@ -89,8 +89,11 @@ class MilvusBackend:
                                      limit=limit, filter=expr, output_fields=out,
                                      search_params={"metric_type": metric},
                                      timeout=self.config.timeout * 6)
-        except Exception as exc:
-            raise BackendError(ms._unreachable(self.uri, exc)) from None
+        except Exception as exc:     # MilvusException, gRPC errors: one line that says what to do
+            why = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            raise BackendError(f"Milvus search failed at {self.uri} ({why}); check that the server "
+                               "is up, or copy the index again: policyqa index --backend milvus "
+                               "--rebuild") from None
         return res[0] if res else []
 
     def _bm25(self, field: str, text: str, scale: int, depth: int, expr: str) -> dict[str, float]:
