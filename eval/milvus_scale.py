@@ -150,7 +150,8 @@ def render(fig: dict, cmd: str) -> str:
     c = b["counts"]
     mb = lambda x: f"{x / 2**20:.0f} MB"  # noqa: E731
     per = lambda x: f"{x / c['clauses'] * 1000:.2f}" if c["clauses"] else "-"  # noqa: E731
-    L = ["# Scale: embedded vs milvus-lite\n",
+    v = fig.get("versions", {"milvus-lite": "3.2.2", "pymilvus": "3.0.2"})
+    L = [f"# Scale: embedded vs milvus-lite {v['milvus-lite']} (pymilvus {v['pymilvus']})\n",
          f"Regenerate with `make milvus-scale` (= `{cmd}`). Sample: {fig['docs']} files of the laws "
          f"corpus with ≥ 2 articles (every k-th, sorted by path) + the built-in documents: "
          f"{c['documents']:,} documents, {c['clauses']:,} clauses, {c['sentences']:,} passages. "
@@ -186,7 +187,7 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--work", default="/tmp/policyqa-milvus-scale")
     ap.add_argument("--phase", default=None)
-    ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--out", default=str(OUT))   # + .json beside it
     a = ap.parse_args()
     laws, work = Path(a.laws), Path(a.work)
     if not laws.is_dir():
@@ -200,7 +201,9 @@ def main() -> int:
     import shutil
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    fig = {"docs": a.docs, "load": os.getloadavg()[0]}
+    from importlib import metadata
+    fig = {"docs": a.docs, "load": os.getloadavg()[0],
+           "versions": {p: metadata.version(p) for p in ("milvus-lite", "pymilvus")}}
     env = dict(os.environ, OMP_NUM_THREADS="1", POLICYQA_HOME=str(work / "home"),
                POLICYQA_MAX_PASSAGES="100000")
     for ph in ("build-embedded", "ingest-milvus", "cold-embedded", "cold-milvus",
