@@ -114,6 +114,14 @@ def test_add_and_remove_follow_and_a_cut_off_sync_resumes(kb, tmp_path, encoder)
                                                    "passages": 0, "unused": [0.0, 0.0]}])
     assert sync(backend, data, encoder)["changed"] == ["test-articles"]
     assert backend.counts() == before
+    # milvus-lite: a rewrite of the clauses cut off half way is redone whole
+    from indexer.backends import milvus_schema as ms
+    ms.create(backend.client, cfg.collection, 384, 1.5, 0.75, True, only=("clauses",))
+    for doc_id, sha in (("__restat__", ""), ("__build__", "")):
+        backend.client.upsert(backend.names["docs"], [{"doc_id": doc_id, "sha": sha, "clauses": 0,
+                                                       "passages": 0, "unused": [0.0, 0.0]}])
+    assert sync(backend, data, encoder)["rewrote_clauses"]
+    assert backend.counts() == before
 
     library.remove("test-articles", home)
     data = _commit(home, root, encoder)

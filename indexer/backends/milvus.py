@@ -138,10 +138,10 @@ class MilvusBackend:
 
     def counts(self) -> dict[str, int]:
         out = {}
-        for what in ("clauses", "passages", "docs"):
-            res = self.client.query(self.names[what], filter="", output_fields=["count(*)"])
+        for what, expr in (("clauses", ""), ("passages", ""), ("documents", ms.NOT_MARKER)):
+            res = self.client.query(self.names["docs" if what == "documents" else what],
+                                    filter=expr, output_fields=["count(*)"])
             out[what] = int(res[0]["count(*)"]) if res else 0
-        out["documents"] = max(out.pop("docs") - 2, 0)     # minus __meta__ and __build__
         return out
 
     def sync(self, data, encoder=None) -> dict:

@@ -21,6 +21,7 @@ from pathlib import Path
 from . import BackendConfig, BackendError, BackendUnavailable
 
 SCHEMA_VERSION = 1
+NOT_MARKER = 'doc_id not in ["__meta__", "__build__", "__restat__"]'   # rows of documents
 MAX_TEXT = 65535          # bytes of a Milvus VARCHAR
 _clients: dict[str, object] = {}
 _lock = threading.Lock()

@@ -26,7 +26,8 @@ from ..tokenize import char_bigrams, resources_fingerprint, tokenize
 from . import BackendConfig, BackendError
 from . import milvus_schema as ms
 
-META, BUILD = "__meta__", "__build__"
+META, BUILD, RESTAT = "__meta__", "__build__", "__restat__"
+MARKERS = (META, BUILD, RESTAT)
 BATCH = 500
 
 
@@ -76,7 +77,7 @@ def passage_rows(parsed, encoder, cache: Path) -> list[dict]:
 def _held(backend, want: list[str]) -> dict[str, str]:
     """{doc_id: sha} of the markers: the wanted ids in chunks, then any others."""
     docs, out = backend.names["docs"], {}
-    ids = [META, BUILD] + want
+    ids = list(MARKERS) + want
     for i in range(0, len(ids), 1000):
         chunk = json.dumps(ids[i:i + 1000], ensure_ascii=False)
         for r in backend.client.query(docs, filter=f"doc_id in {chunk}",
@@ -133,6 +134,7 @@ def _sync(backend, data, encoder, rebuild: bool) -> dict:
         held = {} if created else _held(backend, list(want))
         if not created and held.get(META) != meta:
             created = True                      # another encoder, dimension, k1 or b
+        restat = RESTAT in held                 # a rewrite of the clauses was cut off
         if not created and held.get(BUILD) == build:
             return {"backend": "milvus", "up_to_date": True, "seconds": 0.0}
         if created:
@@ -146,13 +148,15 @@ def _sync(backend, data, encoder, rebuild: bool) -> dict:
             raise BackendError(f"the index was embedded with {enc_id}, the encoder given is "
                                f"{encoder.id}; set POLICYQA_ENCODER to match or rebuild the index")
         cache = root / "embeddings"
-        removed = [d for d in held if d not in (META, BUILD) and d not in want]
+        removed = [d for d in held if d not in MARKERS and d not in want]
         changed = [d for d, (_, sha) in want.items() if held.get(d) != sha]
         # milvus-lite scores BM25 with per-segment statistics (N, df, avgdl; deleted rows count
         # until compaction): after a change its clauses are rewritten as one fresh segment, so
         # the scores stay those of the whole corpus. A server keeps them per shard itself.
-        restat = backend.lite and not created and bool(removed or changed)
+        restat = backend.lite and not created and (restat or bool(removed or changed))
         _marker(backend, BUILD, "")             # in progress
+        if restat:
+            _marker(backend, RESTAT, "")        # deleted when every clause is back
         for d in removed:                       # rows first, marker last
             _delete_doc(backend, d)
             backend.client.delete(backend.names["docs"], ids=[d])
@@ -175,6 +179,8 @@ def _sync(backend, data, encoder, rebuild: bool) -> dict:
         if restat:
             for p, _ in want.values():
                 _insert(backend, "clauses", clause_rows(p, encoder, cache))
+            backend.client.flush(backend.names["clauses"])
+            backend.client.delete(backend.names["docs"], ids=[RESTAT])
         for name in backend.names.values():
             backend.client.flush(name)
         _marker(backend, BUILD, build)
