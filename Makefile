@@ -8,7 +8,7 @@ PORT   ?= 7860
 LAWS   ?= $(abspath ../shared/laws)
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev st milvus index serve eval eval-milvus milvus-scale bench parsecheck faults load bulk clean
+.PHONY: run test install install-dev st milvus index serve eval eval-milvus milvus-scale bench parsecheck faults load bulk scale lawsfamily citylaws clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -82,3 +82,22 @@ bulk: install-dev
 
 clean:
 	rm -rf .policyqa .pytest_cache
+
+# the whole ../shared/laws corpus (or LAWS=dir) in the embedded index with stand-in passage vectors:
+# ingestion, disk, cold start, RSS, latency, one more add (not part of `make test`; ~30-60 min);
+# writes eval/SCALE.md
+scale: install
+	OMP_NUM_THREADS=1 $(PY) -m eval.scale --laws $(LAWS)
+
+# 75 blind questions about 25 real laws in a library of 76 documents (real vectors; ~30 min the
+# first time, cached after): the right document first; writes a section of eval/FAMILY.md
+LAWSFAM := .policyqa/lawsfam
+lawsfamily: install-dev
+	mkdir -p $(LAWSFAM)
+	$(PY) -m eval.lawsfamily --list --laws $(LAWS) | POLICYQA_HOME=$(LAWSFAM)/home \
+	  OMP_NUM_THREADS=1 xargs -d '\n' $(VENV)/bin/policyqa --index-dir $(LAWSFAM)/index add --jobs 2
+	POLICYQA_HOME=$(LAWSFAM)/home OMP_NUM_THREADS=1 $(PY) -m eval.lawsfamily --index $(LAWSFAM)/index
+
+# the city test split with 200 laws loaded beside it (default scope); writes a section of eval/FAMILY.md
+citylaws: install-dev
+	OMP_NUM_THREADS=1 $(PY) -m eval.citylaws --laws 200 --dir $(LAWS)

@@ -4,8 +4,8 @@ Files (a folder is walked recursively for .txt/.docx/.pdf/.html/.htm) are read, 
 embedded by a pool of worker processes (`jobs`, one encoder thread each); the vectors go to the
 index's per-document embedding cache. The main process stages the prepared documents and
 commits them in batches (every `batch_docs` documents or `batch_seconds`), each batch one
-manifest commit under the writer lock, so an interrupted run keeps every finished batch. The
-index is built once at the end, from the cache. A document's id is derived from its file name,
+manifest commit under the writer lock and one index commit (a new segment for the batch's
+documents, from the cache), so an interrupted run keeps every finished batch, searchable. A document's id is derived from its file name,
 so running the same command again skips what is already there with the same content.
 A bad file (unreadable, not a policy text, over a limit) is listed and skipped.
 """
@@ -45,7 +45,7 @@ class Summary:
     passages: int = 0            # passages of the documents prepared in this run
     embedded: int = 0            # of which embedded in this run (not found in the cache)
     parse_seconds: float = 0.0   # read + parse + embed, wall time of the pool
-    build_seconds: float = 0.0   # the one index build at the end (0 when it was up to date)
+    build_seconds: float = 0.0   # index commits, one per batch (0 when it was up to date)
     seconds: float = 0.0
     batches: int = 0
 
@@ -142,7 +142,7 @@ def prepare(job: tuple) -> dict:
             raise CorpusError(f"not a policy text ({han} Chinese characters); give the text of "
                               "the document")
         from corpus.general import parse_document
-        from indexer.inputs import document_passages, embed_cached
+        from indexer.inputs import clause_texts, document_passages, embed_cached
         from indexer.store import MAX_PASSAGES
         doc = Document(id=doc_id, title=doc_id, short=doc_id, issuer="", date=None,
                        level="city", parser="general", traditional=is_traditional(loaded.text))
@@ -163,6 +163,7 @@ def prepare(job: tuple) -> dict:
                 _encoder = make_encoder(encoder_spec)
             _, fresh = embed_cached(_encoder, texts, Path(cache))
             embedded = len(texts) if fresh else 0
+            embed_cached(_encoder, clause_texts(parsed), Path(cache))   # whole-clause vectors
         return {**out, "status": "ready", "passages": len(texts), "embedded": embedded,
                 "text": loaded.text, "format": loaded.format, "title_hint": loaded.title_hint,
                 "data": loaded.data, "encoding": loaded.encoding}
@@ -236,7 +237,7 @@ def _commit_batch(h: Path, ready: list[dict], summary: Summary, progress) -> Non
 
 
 def build_index(h: Path, root: Path, settings) -> float:
-    """The one index build at the end (skipped when the index is up to date). Seconds."""
+    """An index commit of what the manifest holds (skipped when up to date). Seconds."""
     from indexer import store
     t = time.perf_counter()
     with docstore.writer(h), store.index_lock(root):
@@ -285,6 +286,7 @@ def run(sources: list[str], h: Path, root: Path, settings, jobs: int = 2,
                 ready.append(r)
             if len(ready) >= batch_docs or (ready and time.monotonic() - last >= batch_seconds):
                 _commit_batch(h, ready, summary, progress)
+                summary.build_seconds += build_index(h, root, settings)   # one segment per batch
                 ready, last = [], time.monotonic()
         _commit_batch(h, ready, summary, progress)
     finally:
@@ -292,6 +294,6 @@ def run(sources: list[str], h: Path, root: Path, settings, jobs: int = 2,
             progress.close()
     summary.parse_seconds = time.perf_counter() - t
     if summary.added or summary.replaced or summary.unchanged:
-        summary.build_seconds = build_index(h, root, settings)
+        summary.build_seconds += build_index(h, root, settings)
     summary.seconds = time.perf_counter() - t0
     return summary

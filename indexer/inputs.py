@@ -18,7 +18,6 @@ from .bm25 import VARIANT
 from .encoders import Encoder
 from .settings import Settings
 from .examples import fingerprint as examples_fingerprint
-from .snapshot import FORMAT
 from .tokenize import resources_fingerprint
 
 
@@ -30,6 +29,7 @@ def _version(pkg: str) -> str:
 
 
 def fingerprint(manifest: Manifest, settings: Settings) -> str:
+    from .snapshot import FORMAT
     h = hashlib.sha256()
     h.update(f"format={FORMAT};bm25={VARIANT}".encode())
     h.update(corpus_fingerprint(manifest).encode())
@@ -52,6 +52,23 @@ def corpus_fingerprint(manifest: Manifest) -> str:
             h.update(repr(d).encode())
             if d.loaded:
                 h.update(manifest.source_path(d).read_bytes())
+    return h.hexdigest()
+
+
+def doc_key(manifest: Manifest, d, settings: Settings, resources: str) -> str:
+    """What one document's segment rows were built from: its manifest entry and text, the
+    dictionaries (`resources`, tokenize.resources_fingerprint), the index settings and format.
+    A document whose key is unchanged keeps its segment rows; any change rebuilds them."""
+    from .snapshot import FORMAT
+    h = hashlib.sha256()
+    h.update(f"format={FORMAT};bm25={VARIANT};{resources};".encode())
+    h.update(json.dumps(settings.index_params(), sort_keys=True).encode())
+    if d.sha256:
+        h.update(repr(replace(d, source="")).encode())
+        h.update(d.sha256.encode())
+    else:
+        h.update(repr(d).encode())
+        h.update(manifest.source_path(d).read_bytes())
     return h.hexdigest()
 
 
@@ -90,12 +107,15 @@ def embed_cached(encoder: Encoder, passages: list[str], cache: Path,
     return vecs, True
 
 
-def parse_checked(manifest: Manifest) -> tuple[ParsedDocument, ...]:
-    """Parse every loaded document; a user document's stored text must match its sha256."""
+def parse_checked(manifest: Manifest, only: set[str] | None = None) -> tuple[ParsedDocument, ...]:
+    """Parse every loaded document (those in `only`, when given); a user document's stored
+    text must match its sha256."""
     from corpus.errors import CorpusError
     from corpus.general import parse_document
     out = []
     for d in manifest.loaded:
+        if only is not None and d.id not in only:
+            continue
         text = manifest.read(d)
         if d.sha256 and hashlib.sha256(text.encode("utf-8")).hexdigest() != d.sha256:
             raise CorpusError(f"{d.id}: the stored text {manifest.source_path(d)} was changed after "
@@ -103,6 +123,15 @@ def parse_checked(manifest: Manifest) -> tuple[ParsedDocument, ...]:
                               f"or remove it (policyqa remove {d.id})")
         out.append(parse_document(text, d))
     return tuple(out)
+
+
+CLAUSE_CHARS = 512     # the encoder reads at most ~512 tokens; longer texts are cut here
+
+
+def clause_texts(parsed: ParsedDocument) -> list[str]:
+    """The texts a build embeds as whole-clause vectors for one document (segment.build)."""
+    trad = parsed.doc.traditional
+    return [index_text(c, trad)[:CLAUSE_CHARS] for c in parsed.all_clauses]
 
 
 def document_passages(parsed: ParsedDocument) -> list[str]:

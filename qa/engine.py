@@ -24,7 +24,21 @@ from .search import Searcher, SearchError
 from .types import CONFIDENCE, Answer, Hit
 
 MAX_QUESTION = 500
+BASIS_LIMIT = 20_000     # clauses; a larger scope is judged against the whole library
 REFUSAL = "知识库中没有找到相关规定。"
+
+
+class _PassageRows:
+    """clause row -> [(passage id, sentence index)], read from the index on demand."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def get(self, row: int, default=None):
+        return self.data.passage_rows(row) or default
+
+    def __getitem__(self, row: int):
+        return self.data.passage_rows(row)
 
 
 class PolicyQA:
@@ -33,13 +47,11 @@ class PolicyQA:
         self.settings = settings or data.settings
         self.searcher = Searcher(data, encoder, self.settings)
         self.catalog = dept.UnitCatalog(data.clauses)
-        self.vocab = {t for toks in data.tokens for t in toks}
+        self.vocab = data.bm25          # `term in vocab`: the term occurs in a live clause
         self.corpus_text = "".join(c.text for c in data.clauses)
         self.docs = {p.doc.id: p.doc for p in data.documents}
         self.docs.update({d.id: d for d in data.missing})
-        self._passage_rows: dict[int, list[tuple[int, int]]] = {}
-        for vec_row, (row, sent_idx, _) in enumerate(data.sentences):
-            self._passage_rows.setdefault(row, []).append((vec_row, sent_idx))
+        self._passage_rows = _PassageRows(data)
 
     @classmethod
     def open(cls, root: Path | str | None = None, manifest: Manifest | None = None,
@@ -266,10 +278,30 @@ class PolicyQA:
         """(runs, top hits, Evidence) for a question on the retrieval path."""
         runs = self.searcher.runs(question, allowed)
         hits = self.searcher.hits(runs, "hybrid", top_k=5)
+        vocab, text = self._basis(allowed)
+        bm25 = self.data.bm25
+        ceiling = sum(bm25.idf(t) for t in dict.fromkeys(runs.tokens)) * (bm25.k1 + 1)
         ev = measure(question, max(runs.dense.values(), default=0.0),
                      hits[0].coverage if hits else 0.0, max(runs.bm25.values(), default=0.0),
-                     self.vocab, self.corpus_text)
+                     vocab, text, ceiling)
         return runs, hits, ev
+
+    def _basis(self, allowed) -> tuple:
+        """(vocabulary, text) of the clauses in scope, for the evidence signals; the whole
+        library's when everything is in scope (or the scope is too large to be worth it)."""
+        if allowed is None or len(allowed) > BASIS_LIMIT:
+            return self.vocab, self.corpus_text
+        cache = self.__dict__.setdefault("_bases", {})
+        hit = cache.get(id(allowed))
+        if hit is not None and hit[0] is allowed:
+            return hit[1], hit[2]
+        rows = sorted(self.searcher.row_of[k] for k in allowed if k in self.searcher.row_of)
+        vocab = set().union(*(self.data.bm25.doc_terms(r) for r in rows)) if rows else set()
+        text = "".join(self.clauses[r].text for r in rows)
+        if len(cache) >= 16:
+            cache.pop(next(iter(cache)), None)
+        cache[id(allowed)] = (allowed, vocab, text)
+        return vocab, text
 
     def loaded_names(self) -> list[str]:
         return [p.doc.short or p.doc.title for p in self.documents]

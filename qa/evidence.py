@@ -1,10 +1,13 @@
 """How strong the retrieved evidence is, and the calibrated decision to refuse.
 
-Signals (all cheap, from the runs already computed for the answer):
-  dense     best sentence cosine over the whole index
-  coverage  IDF-weighted share of the query terms found in the top clause
-  known     share of the question's terms the corpus uses (directly or via a synonym)
-  bm25      top BM25 score (log1p)
+Signals (all cheap, from the runs already computed for the answer), each measured against the
+clauses in scope, never the whole library, so that loading unrelated documents (a library of
+laws beside the city measures) does not make a question look answerable:
+  dense       best sentence cosine in scope
+  coverage    IDF-weighted share of the query terms found in the top clause
+  known       share of the question's terms the scope's clauses use (directly or via a synonym)
+  bm25_share  top BM25 score over the most the query's terms could score (Σ idf·(k1+1)): raw
+              BM25 grows with the library's size (IDF), the share does not
 qa/confidence.py turns them (with agreement and margin signals) into the answer tiers. A place
 the corpus never mentions (北京, 深圳 …) is refused outright.
 """
@@ -34,14 +37,15 @@ class Evidence:
     known: float
     bm25: float
     foreign_place: str = ""
+    bm25_share: float = 0.0
 
     def vector(self) -> list[float]:
-        return [self.dense, self.coverage, self.known, math.log1p(max(self.bm25, 0.0))]
+        return [self.dense, self.coverage, self.known, self.bm25_share]
 
     def to_json(self) -> dict:
         return {"dense": round(self.dense, 4), "coverage": round(self.coverage, 4),
                 "known": round(self.known, 4), "bm25": round(self.bm25, 4),
-                "foreign_place": self.foreign_place}
+                "bm25_share": round(self.bm25_share, 4), "foreign_place": self.foreign_place}
 
 
 def known_share(question: str, vocab: set[str]) -> float:
@@ -60,7 +64,11 @@ def foreign_place(question: str, corpus_text: str) -> str:
 
 
 def measure(question: str, dense_best: float, top_coverage: float, bm25_best: float,
-            vocab: set[str], corpus_text: str) -> Evidence:
+            vocab: set[str], corpus_text: str, bm25_ceiling: float = 0.0) -> Evidence:
+    """`vocab` and `corpus_text`: those of the clauses in scope; `bm25_ceiling`: the most
+    the question's own terms can score (see the module docstring)."""
+    share = min(1.0, bm25_best / bm25_ceiling) if bm25_ceiling > 0 else 0.0
     return Evidence(dense=dense_best if math.isfinite(dense_best) else 0.0,
                     coverage=top_coverage, known=known_share(question, vocab),
-                    bm25=bm25_best, foreign_place=foreign_place(question, corpus_text))
+                    bm25=bm25_best, foreign_place=foreign_place(question, corpus_text),
+                    bm25_share=share)

@@ -1,6 +1,7 @@
 """Questions about the documents themselves, and about documents that are not loaded."""
 from __future__ import annotations
 
+import functools
 import re
 
 from corpus.manifest import find_document, plain_title
@@ -98,16 +99,22 @@ _MENTIONS = {
 }
 
 
+@functools.lru_cache(maxsize=65536)
+def _plain_names(d: Document) -> tuple[str, ...]:
+    """A document's names as `mentioned` matches them (computed once per document)."""
+    names = [d.title, d.short, *d.aliases] + ([d.number] if d.number else [])
+    # the core of a title quoted inside another: 《科技强桂三年行动方案（…）》 → 科技强桂三年行动方案
+    names += [re.sub(r"（.*?）|\(.*?\)", "", t) for n in names for t in re.findall(r"《(.+?)》", n)]
+    return tuple(p for p in dict.fromkeys(plain_title(n) for n in names) if p)
+
+
 def mentioned(question: str, docs) -> list[Document]:
     """The documents (of `docs`) a question names: title, short name, alias, 文号, or a
     level phrase such as 国务院的意见 / 广西的措施."""
     q = plain_title(question)
     out = []
     for d in docs:
-        names = [d.title, d.short, *d.aliases] + ([d.number] if d.number else [])
-        # the core of a title quoted inside another: 《科技强桂三年行动方案（…）》 → 科技强桂三年行动方案
-        names += [re.sub(r"（.*?）|\(.*?\)", "", t) for n in names for t in re.findall(r"《(.+?)》", n)]
-        if any(plain_title(n) and plain_title(n) in q for n in names):
+        if any(n in q for n in _plain_names(d)):
             out.append(d)
             continue
         pat = _MENTIONS.get(d.level)

@@ -92,9 +92,25 @@ class Searcher:
         s, data = self.settings, self.data
         mem = data.fields.memory(question, qvec, len(self._keys)) if s.w_memory else \
             np.full(len(self._keys), -np.inf)
-        ok = self._mask if allowed is None else self._mask & np.isin(self._keys, list(allowed))
+        ok = self._mask if allowed is None else self._mask & self._allowed_mask(allowed)
         mem = np.where(ok, mem, -np.inf)
         return {self._keys[i]: float(mem[i]) for i in _top(mem, s.fusion_depth) if np.isfinite(mem[i])}
+
+    def _allowed_mask(self, allowed) -> np.ndarray:
+        """Boolean row mask of a set of clause keys (the last few sets are kept)."""
+        cache = self.__dict__.setdefault("_masks", {})
+        key = id(allowed)
+        hit = cache.get(key)
+        if hit is not None and hit[0] is allowed:
+            return hit[1]
+        m = np.zeros(len(self._keys), dtype=bool)
+        rows = [self.row_of[k] for k in allowed if k in self.row_of]
+        m[rows] = True
+        with self._qlock:
+            if len(cache) >= 16:
+                cache.pop(next(iter(cache)), None)
+            cache[key] = (allowed, m)
+        return m
 
     def fuse(self, runs: Runs, method: str = "hybrid") -> list[tuple[str, float]]:
         if method not in METHODS:

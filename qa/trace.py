@@ -37,7 +37,7 @@ def passage_matrix(qa, row: int) -> np.ndarray:
     cache = qa.__dict__.setdefault("_passages_by_row", {})
     if row not in cache:
         dense = qa.data.dense
-        vrows = [v for v, (r, _, _) in enumerate(qa.data.sentences) if r == row]
+        vrows = [int(v) for v in dense.passages_of(row)]
         cache[row] = np.stack([dense.vector(v) for v in vrows]) if vrows else \
             np.zeros((0, dense.dim), dtype=np.float32)
     return cache[row]
@@ -47,7 +47,7 @@ def similarity(qa, child: int, parent: int) -> tuple[float, float, float]:
     """(score, best passage cosine, lexical share) of a child and a parent clause."""
     a, b = passage_matrix(qa, child), passage_matrix(qa, parent)
     cos = float((a @ b.T).max()) if len(a) and len(b) else 0.0
-    lex = qa.data.bm25.coverage(qa.data.tokens[parent], child)
+    lex = qa.data.bm25.coverage(sorted(qa.data.bm25.doc_terms(parent)), child)
     d = min(1.0, max(0.0, (cos - 0.94) / 0.06))
     return 0.5 * d + 0.5 * lex, cos, lex
 

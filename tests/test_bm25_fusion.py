@@ -78,10 +78,15 @@ def test_ranks_ties_are_deterministic():
     assert ranks({"b": 1.0, "a": 1.0, "c": 2.0}) == {"c": 1, "a": 2, "b": 3}
 
 
+def _clause_tokens(qa):
+    from indexer.tokenize import tokenize
+    return [tokenize(c.body) for c in qa.data.clauses]
+
+
 def test_sparse_implementation_matches_rank_bm25(qa):
     from indexer.bm25 import SparseBM25
     from indexer.tokenize import query_tokens
-    docs = qa.data.tokens
+    docs = _clause_tokens(qa)
     ref, fast = BM25Index(docs), SparseBM25(docs)
     for q in ["高新技术企业研发费用能加计扣除多少？", "园区里能建员工宿舍吗？", "天气", "高新区 高新区 科技"]:
         toks = query_tokens(q)
@@ -92,7 +97,7 @@ def test_sparse_implementation_matches_rank_bm25(qa):
 
 def test_sparse_helpers_match_and_auto_switch(qa):
     from indexer.bm25 import SPARSE_ABOVE, SparseBM25, make_bm25
-    docs = qa.data.tokens
+    docs = _clause_tokens(qa)
     ref, fast = BM25Index(docs), SparseBM25(docs)
     q = ["科技支行", "银行", "天气"]
     for row in range(len(docs)):

@@ -15,7 +15,7 @@ def _model(none_at=0.5, out_at=0.2, ok_at=0.7):
 
 
 def _sig(known, agree):
-    return {"dense": 0.9, "coverage": 0.5, "known": known, "bm25": 1.0, "agree": agree,
+    return {"dense": 0.9, "coverage": 0.5, "known": known, "bm25_share": 0.5, "agree": agree,
             "margin": 0.1, "dense_margin": 0.01, "memory": 0.8}
 
 
@@ -108,3 +108,36 @@ def test_tuning_and_calibration_refuse_the_test_split():
     from eval import calibrate, tune
     assert tune.main(["--dev", "eval/test.jsonl"]) == 2
     assert calibrate.main(["--dev", "eval/test.jsonl"]) == 2
+
+
+def test_evidence_is_measured_in_scope_not_over_the_library(tmp_path, manifest, index_root, encoder):
+    """A library that holds a Beijing regulation beside the city measures: in the default
+    scope a question about Beijing still names a place the scope never mentions, and the
+    lexical signals do not grow with the library."""
+    import shutil
+    from corpus import library
+    from indexer import store
+    from indexer.settings import Settings
+    from qa import PolicyQA
+    from qa.filters import Filters, allowed_keys
+    home, root = tmp_path / "home", tmp_path / "idx"
+    root.mkdir()
+    shutil.copytree(index_root / "embeddings", root / "embeddings")
+    src = tmp_path / "bj.txt"
+    src.write_text("北京市科技企业补贴办法（测试用虚构文本）\n第一条 北京市对高新技术企业给予研发补贴。\n"
+                   "第二条 北京市科技企业孵化器按面积给予奖励。\n", encoding="utf-8")
+    library.add(str(src), home, doc_id="bj-test", level="city")
+    store.build(library.effective_manifest(home), Settings(), root, encoder=encoder)
+    qa = PolicyQA(store.load(root), encoder, Settings())
+    q = "北京市的高新技术企业有什么研发补贴？"
+    family = allowed_keys(qa, Filters())
+    _, _, ev = qa.evidence(q, family)
+    assert ev.foreign_place == "北京"
+    _, _, ev_all = qa.evidence(q, allowed_keys(qa, Filters(scope="all")))
+    assert ev_all.foreign_place == ""                     # the library does mention it
+    assert 0 < ev.bm25_share <= 1 and 0 < ev_all.bm25_share <= 1
+    city = PolicyQA.open(index_root, manifest=manifest, settings=Settings(), encoder=encoder)
+    q2 = "高新技术企业研发费用加计扣除"
+    _, _, alone = city.evidence(q2)
+    _, _, beside = qa.evidence(q2, family)
+    assert beside.known == pytest.approx(alone.known)     # the same clauses in scope

@@ -94,3 +94,31 @@ def test_redundant_passages_dropped():
     assert not any(set(t) <= set("……。；，  ") for t in texts)  # punctuation-only sentence dropped
     assert passages("。；……") == [] and passages("") == []
     assert [i for i, _ in passages("第一句。——。第三句。")] == [0, 2]  # sentence indexes kept
+
+
+def test_standin_encoder_is_deterministic_unit_and_labelled():
+    enc = make_encoder("standin:16")
+    a = enc.encode_passages(["第一句。", "第二句。"])
+    assert a.shape == (2, 16) and np.allclose(np.linalg.norm(a, axis=1), 1, atol=1e-5)
+    assert np.allclose(enc.encode_queries(["第一句。"])[0], a[0])        # same text, same vector
+    assert not np.allclose(a[0], a[1])
+    assert enc.id == "standin-sha256:16" and make_encoder("standin").dim == 384
+    with pytest.raises(EncoderError, match="dimension from 1 to 4096"):
+        make_encoder("standin:0")
+
+
+def test_thesaurus_groups_are_cached_and_a_bad_cache_is_rebuilt(tmp_path, monkeypatch):
+    from indexer import thesaurus
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    thesaurus.synonym_groups.cache_clear()
+    try:
+        built = thesaurus.synonym_groups()
+        (cache,) = (tmp_path / "policyqa").glob("cilin-*.marshal")
+        thesaurus.synonym_groups.cache_clear()
+        assert thesaurus.synonym_groups() == built               # read back from the cache
+        cache.write_bytes(b"\x00garbage")
+        thesaurus.synonym_groups.cache_clear()
+        assert thesaurus.synonym_groups() == built               # rebuilt, not trusted
+        assert cache.read_bytes() != b"\x00garbage"
+    finally:
+        thesaurus.synonym_groups.cache_clear()

