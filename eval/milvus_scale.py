@@ -109,7 +109,8 @@ def run_phase(name: str, work: Path, laws: Path, docs: int, queries: int) -> dic
         store.build(m, settings, root, encoder=enc)
         p = store.read_params(root)
         return {"seconds": time.perf_counter() - t, "rss_mb": rss_mb(), "counts": p["counts"],
-                "disk_index": du(store.current_dir(root)), "disk_cache": du(root / "embeddings")}
+                "disk_index": du(root) - du(root / "embeddings"),     # commits + segments
+                "disk_cache": du(root / "embeddings")}
     from indexer.backends import BackendConfig, make_backend
     from indexer.backends.embedded import EmbeddedBackend
     from indexer.backends.milvus import MilvusBackend
