@@ -155,7 +155,8 @@ def render(fig: dict, cmd: str) -> str:
     child = v["milvus-lite"].startswith("2.")      # 2.x: the C++ Milvus as a child process
     where = "policyqa + the milvus-lite child process" if child else "milvus-lite runs inside it"
     L = [f"# Scale: embedded vs milvus-lite {v['milvus-lite']} (pymilvus {v['pymilvus']})\n",
-         f"Regenerate with `{cmd}` (`make milvus-scale` runs it on the project's extra). Sample: {fig['docs']} files of the laws "
+         f"Regenerate with `{cmd}` (`make milvus-scale` runs it on the project's extra). "
+         f"Sample: {fig['docs']} files of the laws "
          f"corpus with ≥ 2 articles (every k-th, sorted by path) + the built-in documents: "
          f"{c['documents']:,} documents, {c['clauses']:,} clauses, {c['sentences']:,} passages. "
          f"Load average at the start {fig['load']:.1f} on 2 cores shared with other work.\n",

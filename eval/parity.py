@@ -98,7 +98,8 @@ def section(backend: str, uri: str, per_split: dict) -> list[str]:
             ("hybrid Kendall tau-b (mean / min)",
              lambda p: f"{p['hybrid_tau_mean']:.3f} / {p['hybrid_tau_min']:.3f}"),
             ("raw runs: questions whose clause set differs (bm25 / bigram / dense)",
-             lambda p: " / ".join(str(p["questions_with_other_clauses"][m]) for m in ("bm25", "bigram", "dense"))),
+             lambda p: " / ".join(str(p["questions_with_other_clauses"][m])
+                                  for m in ("bm25", "bigram", "dense"))),
             ("raw runs: largest relative score difference (bm25 / bigram / dense)",
              lambda p: " / ".join(f"{p['max_rel_score_diff'][m]:.1e}" for m in ("bm25", "bigram", "dense"))),
             (f"runs ms p50 / p95 ({backend})",
