@@ -54,8 +54,8 @@ eval-milvus: install-dev
 	OMP_NUM_THREADS=1 $(VENV)/bin/policyqa eval --backend milvus
 
 # not part of `make test`: laws from ../shared/laws (or LAWS=dir) into milvus-lite and the
-# embedded backend side by side; SCALE_DOCS documents (default 400); writes docs/SCALE-RESULTS.md
-SCALE_DOCS ?= 400
+# embedded backend side by side; SCALE_DOCS documents (default 500); writes docs/SCALE-RESULTS.md
+SCALE_DOCS ?= 500
 milvus-scale: install-dev
 	OMP_NUM_THREADS=1 $(PY) -m eval.milvus_scale --laws $(LAWS) --docs $(SCALE_DOCS)
 
