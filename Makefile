@@ -8,7 +8,7 @@ PORT   ?= 7860
 LAWS   ?= $(abspath ../shared/laws)
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev st index serve eval bench parsecheck faults load bulk scale lawsfamily citylaws clean
+.PHONY: run test install install-dev st milvus index serve eval eval-milvus milvus-scale bench parsecheck faults load bulk scale lawsfamily citylaws clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,11 @@ $(VENV)/.installed: $(PY) pyproject.toml
 	$(PIP) install -q -e .
 	touch $@
 
-# tests: dev + eval + the sentence-transformers extra; torch 2.13.0 (CPU build) first,
-# so nothing pulls the multi-GB CUDA build
+# tests: dev + eval + the sentence-transformers and milvus extras; torch 2.13.0 (CPU build)
+# first, so nothing pulls the multi-GB CUDA build
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -q $(TORCH)
-	$(PIP) install -q -e '.[dev,eval,st]'
+	$(PIP) install -q -e '.[dev,eval,st,milvus]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -44,6 +44,20 @@ test: install-dev
 
 eval: install-dev
 	$(VENV)/bin/policyqa eval
+
+# the app with the Milvus backend's packages (POLICYQA_BACKEND=milvus; README "Milvus backend")
+milvus: $(VENV)/.installed
+	$(PIP) install -q -e '.[milvus]'
+
+# the evaluation on Milvus (milvus-lite file beside the index) with the parity section
+eval-milvus: install-dev
+	OMP_NUM_THREADS=1 $(VENV)/bin/policyqa eval --backend milvus
+
+# not part of `make test`: laws from ../shared/laws (or LAWS=dir) into milvus-lite and the
+# embedded backend side by side; SCALE_DOCS documents (default 500); writes docs/SCALE-RESULTS.md
+SCALE_DOCS ?= 500
+milvus-scale: install-dev
+	OMP_NUM_THREADS=1 $(PY) -m eval.milvus_scale --laws $(LAWS) --docs $(SCALE_DOCS)
 
 bench: install-dev
 	$(VENV)/bin/policyqa bench

@@ -86,6 +86,10 @@ def write_report(metrics: dict, out: Path) -> Path:
         L.append(f"| {t} | " + " | ".join(
             (f"{_f(splits[n]['by_type'][t]['auto']['hit_rate@1'])} ({splits[n]['counts'][t]})"
              if t in splits[n]["by_type"] else "-") for n in names) + " |")
+    backends = metrics.get("_backends")
+    if backends:
+        from .parity import section
+        L += section(backends["backend"], backends["uri"], backends["splits"])
     last = names[-1]
     fails = splits[last]["failures"]
     L += [f"\n## Failed {last} questions ({len(fails)})\n",

@@ -168,6 +168,13 @@ def main(args) -> int:
         all_metrics[name] = run_split(qa, questions)
     all_metrics["_bridges"] = {} if args.limit else bridge_table(
         qa, {n: [q for qs in sets for q in qs] for n, sets in splits.items()})
+    if qa.searcher.backend.name != "embedded":
+        from .parity import parity
+        b = qa.searcher.backend
+        print(f"eval: parity {b.name} vs embedded", file=sys.stderr)
+        all_metrics["_backends"] = {"backend": b.name, "uri": getattr(b, "uri", ""), "splits": {
+            n: parity(qa, [q for qs in sets for q in qs][: args.limit or None])
+            for n, sets in splits.items()}}
     (out / "results.json").write_text(json.dumps(all_metrics, ensure_ascii=False, indent=1), encoding="utf-8")
     write_report(all_metrics, out)
     if args.json:

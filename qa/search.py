@@ -1,4 +1,5 @@
-"""Hybrid retrieval over a loaded index: BM25 and dense runs, fused by RRF into Hits."""
+"""Hybrid retrieval over a loaded index: the backend's BM25, bigram and dense runs and the
+answered-example run, fused (settings.fusion) into Hits."""
 from __future__ import annotations
 
 import threading
@@ -6,22 +7,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.backends import make_backend
+from indexer.backends.embedded import top as _top
 from indexer.encoders import Encoder
 from indexer.fusion import combsum, ranks, rrf
 from indexer.store import IndexData
-from indexer.thesaurus import expand_weighted
-from indexer.tokenize import char_bigrams, query_tokens
+from indexer.tokenize import query_tokens
 
 from .types import Hit
 
 METHODS = ("hybrid", "bm25", "bigram", "dense", "memory")
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest scores (unordered beyond that); all when k >= len."""
-    if k >= len(scores):
-        return np.arange(len(scores))
-    return np.argpartition(-scores, k)[:k]
 
 
 class SearchError(ValueError):
@@ -46,10 +41,12 @@ class Runs:
 
 
 class Searcher:
-    def __init__(self, data: IndexData, encoder: Encoder, settings=None):
+    def __init__(self, data: IndexData, encoder: Encoder, settings=None, backend=None):
         """`settings` rule query time (fusion, weights, depths); the index was built with
-        `data.settings` (its index fields are checked by the index fingerprint)."""
+        `data.settings` (its index fields are checked by the index fingerprint). `backend`
+        computes the lexical and dense runs; default the configured one (POLICYQA_BACKEND)."""
         self.data = data
+        self.backend = backend or make_backend(data, encoder)
         self.encoder = encoder
         self.settings = settings or data.settings
         self._qvecs: dict[str, np.ndarray] = {}
@@ -79,35 +76,25 @@ class Searcher:
 
     def runs_for(self, question: str, tokens: list[str], qvec: np.ndarray,
                  allowed: set[str] | None = None) -> Runs:
-        """The three runs for an already tokenized and encoded query, each cut to the
+        """The runs for an already tokenized and encoded query, each cut to the
         `fusion_depth` best clauses (all of them on a small corpus):
           bm25    jieba terms (+ curated synonyms at 1, 同义词词林 synonyms at `thesaurus`)
           bigram  character bigrams of the question
           dense   best passage cosine + `clause_vec` × whole-clause cosine
-          memory  best cosine to an answered example question about the clause"""
+          memory  best cosine to an answered example question about the clause
+        The first three come from the backend (indexer.backends: embedded or Milvus); the
+        memory run is computed here, whichever backend runs."""
+        lex = self.backend.runs(question, tokens, qvec, allowed, self.settings)
+        return Runs(question, tuple(tokens), qvec, lex.bm25, lex.dense, lex.dense_rows,
+                    lex.bigram, self._memory_run(question, qvec, allowed))
+
+    def _memory_run(self, question: str, qvec: np.ndarray, allowed: set[str] | None) -> dict[str, float]:
         s, data = self.settings, self.data
-        depth = s.fusion_depth
-        bm = data.bm25.weighted_scores(expand_weighted(
-            list(dict.fromkeys(tokens)), lambda t: data.bm25.idf(t) > 0, s.thesaurus))
-        bg = data.fields.bigram.scores(char_bigrams(question))
-        best, best_row = data.dense.search(qvec, s.dense_sentences)
-        ok = self._mask if allowed is None else self._mask & self._allowed_mask(allowed)
-        bm = np.where(ok & (bm > 0), bm, 0.0)
-        bg = np.where(ok & (bg > 0), bg, 0.0)
-        best = np.where(ok, best, -np.inf)
-        cand = _top(best, depth)
-        cand = cand[np.isfinite(best[cand])]
-        if s.clause_vec and len(cand):
-            best[cand] += s.clause_vec * data.fields.clause_cosines(qvec, cand)
         mem = data.fields.memory(question, qvec, len(self._keys)) if s.w_memory else \
             np.full(len(self._keys), -np.inf)
+        ok = self._mask if allowed is None else self._mask & self._allowed_mask(allowed)
         mem = np.where(ok, mem, -np.inf)
-        memory_run = {self._keys[i]: float(mem[i]) for i in _top(mem, depth) if np.isfinite(mem[i])}
-        bm25_run = {self._keys[i]: float(bm[i]) for i in _top(bm, depth) if bm[i] > 0}
-        bigram_run = {self._keys[i]: float(bg[i]) for i in _top(bg, depth) if bg[i] > 0}
-        dense_run = {self._keys[i]: float(best[i]) for i in cand}
-        rows = {k: int(best_row[self.row_of[k]]) for k in dense_run}
-        return Runs(question, tuple(tokens), qvec, bm25_run, dense_run, rows, bigram_run, memory_run)
+        return {self._keys[i]: float(mem[i]) for i in _top(mem, s.fusion_depth) if np.isfinite(mem[i])}
 
     def _allowed_mask(self, allowed) -> np.ndarray:
         """Boolean row mask of a set of clause keys (the last few sets are kept)."""

@@ -233,6 +233,12 @@ def _filter_args(s) -> None:
                    help="also search older versions superseded by a newer one")
 
 
+def _backend_arg(s) -> None:
+    s.add_argument("--backend", choices=("embedded", "milvus"), default=None,
+                   help="retrieval backend (default: env POLICYQA_BACKEND, else embedded); "
+                        "milvus uses POLICYQA_MILVUS_URI (default: milvus.db beside the index)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="policyqa", description="高新区政策问答助手 (offline)")
     p.add_argument("--index-dir", default=str(store.DEFAULT_ROOT),
@@ -242,7 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("index", help="build the index (only when stale unless --rebuild)")
-    s.add_argument("--rebuild", action="store_true")
+    s.add_argument("--rebuild", action="store_true",
+                   help="rebuild the index (with --backend milvus: and copy it into new Milvus collections)")
+    _backend_arg(s)
     s.set_defaults(func=cmd_index)
 
     for name, func, help_ in (("search", cmd_search, "ranked clauses for a question"),
@@ -309,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=None, help="report directory (default eval/)")
     s.add_argument("--json", action="store_true", help="print the metrics as JSON")
     s.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    _backend_arg(s)
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("bench", help="performance benchmark; writes eval/BENCH.md")
@@ -322,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "backend", None):
+        import os
+        os.environ["POLICYQA_BACKEND"] = args.backend      # read by indexer.backends
     try:
         return args.func(args)
     except EXPECTED as exc:

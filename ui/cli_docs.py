@@ -42,6 +42,26 @@ def _apply(args, h: Path, change, what: str) -> None:
     print(f"{what}; index updated in {time.perf_counter() - t:.1f}s "
           f"({p['counts']['clauses']} clauses; re-embedded: "
           f"{', '.join(f'{k} {v} passages' for k, v in fresh.items()) or 'nothing'})")
+    _follow(root)
+
+
+def _follow(root: Path, rebuild: bool = False, strict: bool = False) -> None:
+    """After a commit: the Milvus backend (when configured) follows the committed index. For
+    add/remove a failure here is a note — the change is committed, and Milvus follows when a
+    reader opens it (or the next `policyqa index --backend milvus`)."""
+    from indexer.backends import BackendError
+    from indexer.backends.sync import describe, sync_after_commit
+    try:
+        r = sync_after_commit(root, rebuild=rebuild)
+    except BackendError as exc:
+        if strict:
+            raise
+        print(f"policyqa: note: the change is committed, but Milvus did not follow yet ({exc}); "
+              "it follows when `policyqa serve` reloads, or run `policyqa index --backend milvus`",
+              file=sys.stderr)
+        return
+    if r is not None:
+        print(describe(r))
 
 
 def _finish_interrupted(args, h: Path) -> None:
@@ -94,6 +114,7 @@ def bulk_add_command(args) -> int:
     for f in s.failed:
         print(f"policyqa: failed: {f.path}: {f.error}", file=sys.stderr)
     print(s.line())
+    _follow(Path(args.index_dir))
     if s.failed:
         print(f"policyqa: error: {len(s.failed)} file(s) failed (listed above); the others were "
               "added. Fix or remove them and run the same command again", file=sys.stderr)
@@ -130,6 +151,7 @@ def index_command(args) -> int:
                 store.swap(root, root / data.build_id)
             print(f"index is up to date: {p['counts']['clauses']} clauses, "
                   f"{p['counts']['sentences']} passages, encoder {p['encoder']} ({root})")
+            _follow(root, rebuild=args.rebuild, strict=True)
             return 0
         t = time.perf_counter()
         store.build(manifest, settings, root, fresh=args.rebuild)
@@ -137,6 +159,7 @@ def index_command(args) -> int:
     print(f"built index: {p['counts']['documents']} document(s), {p['counts']['clauses']} clauses, "
           f"{p['counts']['sentences']} passages, encoder {p['encoder']} in "
           f"{time.perf_counter() - t:.1f}s ({root})")
+    _follow(root, rebuild=args.rebuild, strict=True)
     return 0
 
 

@@ -1,0 +1,82 @@
+"""The embedded backend: the committed index in this process (BM25 over jieba tokens and over
+character bigrams, faiss over passage vectors). Writes are indexer.store's: the embedded
+index *is* the committed index, so `sync` has nothing to do."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from ..thesaurus import expand_weighted
+from ..tokenize import char_bigrams
+from . import LexDense
+
+
+def top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores (unordered beyond that); all when k >= len."""
+    if k >= len(scores):
+        return np.arange(len(scores))
+    return np.argpartition(-scores, k)[:k]
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, data):
+        self.data = data
+        self._keys = np.array([c.key for c in data.clauses], dtype=object)
+        self.row_of = {c.key: i for i, c in enumerate(data.clauses)}
+        # the preamble states the basis, not a measure: it is never a search result
+        self.mask = np.array([c.no != 0 for c in data.clauses], dtype=bool)
+        self._masks: dict[int, tuple[set, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def ok(self, allowed: set[str] | None) -> np.ndarray:
+        """Rows that may be results: not a preamble, and in `allowed` (the last few allowed
+        sets' masks are kept: a filter's set is reused for every query)."""
+        if allowed is None:
+            return self.mask
+        hit = self._masks.get(id(allowed))
+        if hit is not None and hit[0] is allowed:
+            return hit[1]
+        m = np.zeros(len(self._keys), dtype=bool)
+        m[[self.row_of[k] for k in allowed if k in self.row_of]] = True
+        m &= self.mask
+        with self._lock:
+            if len(self._masks) >= 16:
+                self._masks.pop(next(iter(self._masks)), None)
+            self._masks[id(allowed)] = (allowed, m)
+        return m
+
+    def runs(self, question, tokens, qvec, allowed, settings) -> LexDense:
+        """bm25: jieba terms (+ curated synonyms at 1, 同义词词林 synonyms at `thesaurus`);
+        bigram: character bigrams; dense: best passage cosine among the `dense_sentences`
+        nearest passages + `clause_vec` × whole-clause cosine. The filter is applied to the
+        scores of all clauses (dense: to the clauses of the nearest passages)."""
+        s, data = settings, self.data
+        depth = s.fusion_depth
+        bm = data.bm25.weighted_scores(expand_weighted(
+            list(dict.fromkeys(tokens)), lambda t: data.bm25.idf(t) > 0, s.thesaurus))
+        bg = data.fields.bigram.scores(char_bigrams(question))
+        best, best_row = data.dense.search(qvec, s.dense_sentences)
+        ok = self.ok(allowed)
+        bm = np.where(ok & (bm > 0), bm, 0.0)
+        bg = np.where(ok & (bg > 0), bg, 0.0)
+        best = np.where(ok, best, -np.inf)
+        cand = top(best, depth)
+        cand = cand[np.isfinite(best[cand])]
+        if s.clause_vec and len(cand):
+            best[cand] += s.clause_vec * data.fields.clause_cosines(qvec, cand)
+        keys = self._keys
+        bm25_run = {keys[i]: float(bm[i]) for i in top(bm, depth) if bm[i] > 0}
+        bigram_run = {keys[i]: float(bg[i]) for i in top(bg, depth) if bg[i] > 0}
+        dense_run = {keys[i]: float(best[i]) for i in cand}
+        rows = {k: int(best_row[self.row_of[k]]) for k in dense_run}
+        return LexDense(bm25_run, bigram_run, dense_run, rows)
+
+    def counts(self) -> dict[str, int]:
+        return {"documents": len(self.data.documents), "clauses": len(self.data.clauses),
+                "passages": int((self.data.dense.owners >= 0).sum())}
+
+    def sync(self, data, encoder=None) -> dict:
+        return {"backend": self.name, "note": "the embedded index is the committed index"}
