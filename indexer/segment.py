@@ -10,6 +10,7 @@
   passage_vectors.npy  the passages' vectors (float32, unit length): what merges copy
   dense.faiss          the faiss index over them (flat; sq8 for a very large segment)
   clause_vectors.npy   one vector per clause (its whole retrieval text)
+  title_vectors.npy    one vector per document (its title), in documents.json order
 Adding a document writes one segment for it (time proportional to the document); a commit
 lists its segments (store.py). Merging segments copies arrays and vectors; nothing is tokenised
 or embedded again. A document's key (store.doc_key) says what it was built from.
@@ -37,7 +38,7 @@ from .records import clause_from_json, clause_to_json, document_to_json
 from .tokenize import char_bigrams, tokenize
 
 FILES = ("documents.json", "clauses.json", "p_owner.npy", "p_sent.npy", "passage_vectors.npy",
-         "dense.faiss", "clause_vectors.npy") + postings.files("tok") + postings.files("bg")
+         "dense.faiss", "clause_vectors.npy", "title_vectors.npy") + postings.files("tok") + postings.files("bg")
 
 
 def _fsync_tree(d: Path) -> None:
@@ -92,6 +93,9 @@ def build(parsed: Sequence[ParsedDocument], keys: dict[str, str], seg_root: Path
         start += n
     vectors = np.ascontiguousarray(np.concatenate(vecs) if vecs else np.zeros((0, dim)), np.float32)
     clause_vecs = np.ascontiguousarray(np.concatenate(cvecs) if cvecs else np.zeros((0, dim)), np.float32)
+    titles = np.ascontiguousarray(np.concatenate([embed(p.doc.id, [p.title or p.doc.title]).reshape(1, -1)
+                                                  for p in parsed]) if parsed else np.zeros((0, dim)), np.float32)
+    np.save(tmp / "title_vectors.npy", titles, allow_pickle=False)
     postings.build([tokenize(t) for t in texts]).save(tmp, "tok")
     postings.build([char_bigrams(t) for t in texts]).save(tmp, "bg")
     (tmp / "documents.json").write_text(json.dumps([document_to_json(p) for p in parsed],
@@ -120,6 +124,7 @@ class Segment:
     p_sent: np.ndarray
     dense: object             # faiss index
     clause_vectors: np.ndarray
+    title_vectors: np.ndarray  # one per document, documents order
 
     @property
     def name(self) -> str:
@@ -138,11 +143,13 @@ class Segment:
         seg = cls(d, meta, docs, clauses, postings.Postings.load(d, "tok"), postings.Postings.load(d, "bg"),
                   np.load(d / "p_owner.npy", allow_pickle=False), np.load(d / "p_sent.npy", allow_pickle=False),
                   faiss.read_index(str(d / "dense.faiss")),
-                  np.load(d / "clause_vectors.npy", allow_pickle=False, mmap_mode="r"))
+                  np.load(d / "clause_vectors.npy", allow_pickle=False, mmap_mode="r"),
+                  np.load(d / "title_vectors.npy", allow_pickle=False))
         n = len(clauses)
         if seg.tok.n_rows != n or seg.bg.n_rows != n or len(seg.clause_vectors) != n or \
                 seg.dense.ntotal != len(seg.p_owner) or len(seg.p_sent) != len(seg.p_owner) or \
-                (len(seg.p_owner) and int(seg.p_owner.max()) >= n) or n != meta.get("clauses"):
+                (len(seg.p_owner) and int(seg.p_owner.max()) >= n) or n != meta.get("clauses") or \
+                len(seg.title_vectors) != len(docs):
             raise ValueError(f"segment {d.name} is inconsistent")
         return seg
 
@@ -155,11 +162,13 @@ def merge(segs: Sequence[tuple[Segment, set[str]]], seg_root: Path, dense_kind: 
     tmp.mkdir()
     docs, clauses, owner, sent, vecs, cvecs, tok, bg, keys, ckeys = [], [], [], [], [], [], [], [], {}, {}
     per_doc: dict[str, int] = {}
+    tvecs = []
     offset = 0
     for seg, removed in segs:
         keep = np.array([c.doc_id not in removed for c in seg.clauses], dtype=bool)
         new_row = np.cumsum(keep) - 1 + offset
         docs += [d for d in seg.documents if d["doc"]["id"] not in removed]
+        tvecs += [v for d, v in zip(seg.documents, seg.title_vectors) if d["doc"]["id"] not in removed]
         keys.update({k: v for k, v in seg.meta["docs"].items() if k not in removed})
         ckeys.update({k: v for k, v in seg.meta["keys"].items() if k not in removed})
         per_doc.update({k: v for k, v in seg.meta["passages_by_doc"].items() if k not in removed})
@@ -183,6 +192,8 @@ def merge(segs: Sequence[tuple[Segment, set[str]]], seg_root: Path, dense_kind: 
     np.save(tmp / "p_sent.npy", np.concatenate(sent).astype(np.int32), allow_pickle=False)
     np.save(tmp / "passage_vectors.npy", vectors, allow_pickle=False)
     np.save(tmp / "clause_vectors.npy", np.ascontiguousarray(np.concatenate(cvecs), np.float32),
+            allow_pickle=False)
+    np.save(tmp / "title_vectors.npy", np.asarray(tvecs, np.float32).reshape(len(tvecs), dim),
             allow_pickle=False)
     meta = {"docs": keys, "keys": ckeys, "passages_by_doc": per_doc, "clauses": len(clauses), "passages": len(vectors), "dim": dim,
             "merged_from": [s.name for s, _ in segs]}

@@ -28,6 +28,10 @@ class Settings:
     # lex_z standard deviations gets lex_boost × the excess added (qa/ranking.py; 0 = off)
     lex_z: float = 2.0
     lex_boost: float = 4.0
+    # the question's closeness to each document's title, added to its clauses when several
+    # documents compete (qa/docrank.py; chosen on the dev half of eval/laws_questions.jsonl by
+    # `python -m eval.lawsfamily --tune`)
+    w_title: float = 0.2
     clause_vec: float = 0.5          # dense: best passage cosine + this × whole-clause cosine
     thesaurus: float = 0.4           # weight of 同义词词林 synonyms in the BM25 query (0 = off)
     dense_sentences: int = 400       # passages fetched from faiss per query

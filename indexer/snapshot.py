@@ -21,7 +21,7 @@ from .segdense import SegmentedDense
 from .segment import Segment
 from .settings import Settings
 
-FORMAT = 5
+FORMAT = 6
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ROOT = Path(os.environ.get("POLICYQA_INDEX", PROJECT_ROOT / ".policyqa" / "index"))
 COMMIT_FILES = ("missing.json",) + FIELD_FILES
@@ -38,6 +38,7 @@ class IndexData:
     dense: "SegmentedDense"
     fields: "Fields | None" = None          # bigram field, clause vectors, example questions
     passage_sent: np.ndarray | None = None   # sentence index (in its clause) of every passage id
+    title_vectors: np.ndarray | None = None  # one per document, in `documents` order
     build_id: str = ""                      # the commit directory's name (see current_id)
     notes: tuple[str, ...] = ()             # what a reader should tell the user (stale, rebuilt)
 
@@ -136,6 +137,8 @@ def load_dir(d: Path, root: Path | str | None = None) -> IndexData:
             by_doc.setdefault(c.doc_id, []).append(c)
         docs = {x["doc"]["id"]: document_from_json(x, tuple(by_doc.get(x["doc"]["id"], ())))
                 for seg in segs for x in seg.documents if x["doc"]["id"] not in removed.get(seg.name, ())}
+        tvec = {x["doc"]["id"]: v for seg in segs for x, v in zip(seg.documents, seg.title_vectors)
+                if x["doc"]["id"] not in removed.get(seg.name, ())}
         order = [i for i in params.get("order", []) if i in docs]
         documents = tuple(docs[i] for i in order + sorted(set(docs) - set(order)))
         for seg in segs:
@@ -154,4 +157,5 @@ def load_dir(d: Path, root: Path | str | None = None) -> IndexData:
         missing=tuple(doc_from_json(x) for x in missing), clauses=tuple(clauses), bm25=bm25,
         dense=dense, fields=fields,
         passage_sent=np.concatenate([seg.p_sent for seg in segs]) if segs else np.zeros(0, np.int32),
+        title_vectors=np.asarray([tvec[p.doc.id] for p in documents], np.float32).reshape(len(documents), dim),
         build_id=d.name)
