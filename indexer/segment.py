@@ -68,9 +68,11 @@ def _finish(tmp: Path, final: Path, meta: dict, dense_kind: str, vectors: np.nda
 
 
 def build(parsed: Sequence[ParsedDocument], keys: dict[str, str], seg_root: Path,
-          embed: Callable[[str, list[str]], np.ndarray], dim: int, dense_kind: str = "auto") -> Path:
+          embed: Callable[[str, list[str]], np.ndarray], dim: int, dense_kind: str = "auto",
+          embed_titles: Callable[[list[str]], np.ndarray] | None = None) -> Path:
     """Write a segment for `parsed` documents; `embed(doc_id, texts)` returns unit vectors
-    (cached per document by the caller). Returns the segment directory."""
+    (cached per document by the caller); `embed_titles(titles)` the documents' title vectors
+    in one call. Returns the segment directory."""
     seg_root.mkdir(parents=True, exist_ok=True)
     name = new_name()
     tmp = seg_root / (name + ".tmp")
@@ -93,8 +95,9 @@ def build(parsed: Sequence[ParsedDocument], keys: dict[str, str], seg_root: Path
         start += n
     vectors = np.ascontiguousarray(np.concatenate(vecs) if vecs else np.zeros((0, dim)), np.float32)
     clause_vecs = np.ascontiguousarray(np.concatenate(cvecs) if cvecs else np.zeros((0, dim)), np.float32)
-    titles = np.ascontiguousarray(np.concatenate([embed(p.doc.id, [p.title or p.doc.title]).reshape(1, -1)
-                                                  for p in parsed]) if parsed else np.zeros((0, dim)), np.float32)
+    names = [p.title or p.doc.title for p in parsed]
+    titles = np.ascontiguousarray((embed_titles or (lambda t: embed("", t)))(names).reshape(len(names), -1)
+                                  if parsed else np.zeros((0, dim)), np.float32)
     np.save(tmp / "title_vectors.npy", titles, allow_pickle=False)
     postings.build([tokenize(t) for t in texts]).save(tmp, "tok")
     postings.build([char_bigrams(t) for t in texts]).save(tmp, "bg")

@@ -106,7 +106,8 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
     if new_ids:
         parsed = parse_checked(manifest, only=set(new_ids))
         _check_sizes(manifest, parsed)
-        seg = segment.build(parsed, want, seg_root, embed, dim, settings.dense_index)
+        seg = segment.build(parsed, want, seg_root, embed, dim, settings.dense_index,
+                            lambda titles: embed_cached(encoder, titles, root / "embeddings")[0])
         meta = json.loads((seg / "meta.json").read_text(encoding="utf-8"))
         segs.append(plan.SegState(seg.name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()}))
         fault_point("segment-built")
