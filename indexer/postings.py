@@ -5,8 +5,8 @@ A segment's field (jieba terms, or character bigrams) is kept twice over the sam
   by row   (CSR)  r_indptr[r]:r_indptr[r+1] → term ids, tfs what `matched`/`coverage`/merge read
 plus the length (token count) of every row and the segment's own vocabulary. Files:
 `<name>.terms.json` (the vocabulary, a JSON list) and `<name>.{t_indptr,t_rows,t_tf,r_indptr,
-r_terms,r_tf,lengths}.npy` (read whole: a few bytes per token, and a query reads them by
-scalar, which memory-mapped arrays make slow). Nothing here knows BM25: bm25.SegmentedBM25 scores
+r_terms,r_tf,lengths}.npy`: the pointer arrays and lengths read whole (a query reads them by
+scalar, slow from a memory map), the entry arrays memory-mapped (only sliced). Nothing here knows BM25: bm25.SegmentedBM25 scores
 a list of these with statistics of the whole library.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 ARRAYS = ("t_indptr", "t_rows", "t_tf", "r_indptr", "r_terms", "r_tf", "lengths")
+MAPPED = ("t_rows", "t_tf", "r_terms", "r_tf")
 
 
 def files(name: str) -> tuple[str, ...]:
@@ -69,7 +70,10 @@ class Postings:
     @classmethod
     def load(cls, d: Path, name: str) -> "Postings":
         terms = json.loads((d / f"{name}.terms.json").read_text(encoding="utf-8"))
-        arr = {a: np.load(d / f"{name}.{a}.npy", allow_pickle=False) for a in ARRAYS}
+        # the pointer arrays are read by scalar (slow from a memory map): read whole; the
+        # big entry arrays are only sliced: memory-mapped (cold start, RSS)
+        arr = {a: np.load(d / f"{name}.{a}.npy", allow_pickle=False,
+                          mmap_mode="r" if a in MAPPED else None) for a in ARRAYS}
         p = cls(terms, **arr)
         n, v = len(p.lengths), len(terms)
         if len(p.t_indptr) != v + 1 or len(p.r_indptr) != n + 1 or len(p.t_rows) != len(p.t_tf) \

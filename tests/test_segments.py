@@ -203,3 +203,19 @@ def test_merges_keep_answers_and_drop_removed_rows(kb_dirs, tmp_path, capsys, mo
     assert all("doc-b" not in m["docs"] or "doc-b" in p["removed"].get(s, [])
                for s, m in zip(p["segments"], merged))
     assert library.effective_manifest(home).get("doc-b") is None
+
+
+def test_clause_records_round_trip_exactly():
+    from corpus.model import Clause
+    from indexer.records import clause_from_json, clause_to_json
+    c = Clause(key="d:1", doc_id="d", no=1, label="第一条", heading="h", text="全文", body="全",
+               lead_units=("市科技局",), partner_units=("市财政局",), units_text="（…）", start=3, end=9)
+    back = clause_from_json(json.loads(json.dumps(clause_to_json(c))))
+    assert back == c and hash(back) == hash(c) and back.units == ("市科技局", "市财政局")
+    old = {k: v for k, v in clause_to_json(c).items() if k not in ("start", "end")}
+    assert clause_from_json(old) == Clause(**{**old, "lead_units": ("市科技局",),
+                                              "partner_units": ("市财政局",)})   # defaults filled
+    with pytest.raises(TypeError):
+        clause_from_json({**clause_to_json(c), "bogus": 1})                   # damaged record
+    with pytest.raises(Exception):
+        back.text = "改"                                                       # still frozen
