@@ -75,11 +75,11 @@ class Fields:
         return best
 
 
-def write_examples(out: Path, row_of: dict[str, int] | set[str],
+def write_examples(out: Path, loaded: set[str],
                    embed_queries: Callable[[list[str]], np.ndarray] | None, dim: int) -> int:
-    """Write the example questions whose gold clauses are loaded (gold kept as clause keys,
-    so the file does not depend on row numbers). Returns how many."""
-    examples = [(q, [g for g in gold if g in row_of]) for q, gold in load_examples()]
+    """Write the example questions whose gold clauses (keys) are `loaded` (gold kept as clause
+    keys, so the file does not depend on row numbers). Returns how many."""
+    examples = [(q, [g for g in gold if g in loaded]) for q, gold in load_examples()]
     examples = [(q, keys) for q, keys in examples if keys]
     ev = embed_queries([q for q, _ in examples]) if examples and embed_queries else \
         np.zeros((0, dim), np.float32)

@@ -60,40 +60,23 @@ def tier(size: int) -> int:
 def merges(segs: list[SegState]) -> list[list[str]]:
     """Groups of segment names to merge (each group becomes one segment)."""
     out: list[list[str]] = []
-    taken: set[str] = set()
-    for s in segs:                                   # mostly removed rows: rewrite it
-        if s.dead and s.dead >= s.live:
-            out.append([s.name])
-            taken.add(s.name)
-    by_tier: dict[int, list[SegState]] = {}
+    by_tier: dict[int, list[tuple[int, list[str]]]] = {}     # tier -> [(live rows, names)]
     for s in segs:
-        if s.name not in taken:
-            by_tier.setdefault(tier(s.live), []).append(s)
-    carry: list[SegState] = []
+        if s.dead and s.dead >= s.live:              # mostly removed rows: rewrite it
+            out.append([s.name])
+        else:
+            by_tier.setdefault(tier(s.live), []).append((s.live, [s.name]))
+    carry: list[tuple[int, list[str]]] = []
     t = min(by_tier, default=0)
     while t <= max(by_tier, default=0) or carry:
         group = carry + by_tier.get(t, [])
         carry = []
         while len(group) >= FACTOR:
-            group.sort(key=lambda s: s.live)
+            group.sort(key=lambda g: g[0])
             chunk, group = group[:FACTOR], group[FACTOR:]
-            out.append([s.name for s in chunk])
-            merged = SegState("+".join(s.name for s in chunk), {}, {"": sum(s.live for s in chunk)})
-            if tier(merged.live) == t:               # still this tier: merge again with the rest
-                group.append(merged)
-            else:
-                carry.append(merged)
+            merged = (sum(n for n, _ in chunk), [name for _, names in chunk for name in names])
+            # still this tier: merged again with the rest; else it goes up a tier
+            (group if tier(merged[0]) == t else carry).append(merged)
+        out += [names for _, names in group if len(names) > 1]
         t += 1
-    # a merged group that is merged again in the same pass: flatten into one group
-    return _flatten(out)
-
-
-def _flatten(groups: list[list[str]]) -> list[list[str]]:
-    """A group naming an earlier group's result ("a+b") takes that group's members."""
-    done: dict[str, list[str]] = {}
-    for g in groups:
-        names: list[str] = []
-        for n in g:
-            names += done.pop(n) if n in done else [n]
-        done["+".join(g)] = names
-    return list(done.values())
+    return out

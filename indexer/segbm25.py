@@ -22,11 +22,23 @@ from .postings import Postings
 CACHE = 4096   # terms whose merged postings are kept
 
 
+def row_locations(gmaps: Sequence[np.ndarray], n_rows: int) -> np.ndarray:
+    """(part, local row) of every global row, from each part's local → global map."""
+    where = np.zeros((n_rows, 2), dtype=np.int64)
+    for i, g in enumerate(gmaps):
+        g = np.asarray(g, dtype=np.int64)
+        live = g >= 0
+        where[g[live], 0] = i
+        where[g[live], 1] = np.nonzero(live)[0]
+    return where
+
+
 class SegmentedBM25:
     variant = VARIANT
 
     def __init__(self, parts: Sequence[tuple[Postings, np.ndarray]], n_rows: int,
-                 k1: float = 1.5, b: float = 0.75):
+                 k1: float = 1.5, b: float = 0.75, where: np.ndarray | None = None):
+        """`where`: row_locations of the parts' maps, when the caller has it already."""
         if k1 < 0 or not 0 <= b <= 1:
             raise ValueError(f"BM25 needs k1 >= 0 and 0 <= b <= 1 (got k1={k1}, b={b})")
         if n_rows == 0:
@@ -36,12 +48,10 @@ class SegmentedBM25:
         self.n = n_rows
         self.k1, self.b = k1, b
         self.lengths = np.zeros(n_rows, dtype=np.float64)
-        self._where = np.zeros((n_rows, 2), dtype=np.int64)    # global row -> (part, local row)
-        for i, (p, g) in enumerate(self.parts):
+        for p, g in self.parts:
             live = g >= 0
             self.lengths[g[live]] = np.asarray(p.lengths)[live]
-            self._where[g[live], 0] = i
-            self._where[g[live], 1] = np.nonzero(live)[0]
+        self._where = row_locations([g for _, g in self.parts], n_rows) if where is None else where
         if self.lengths.sum() == 0:
             raise EmptyCorpusError("every document is empty after tokenization; nothing to index")
         self.avgdl = float(self.lengths.mean())

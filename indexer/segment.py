@@ -32,7 +32,7 @@ from corpus.model import ParsedDocument
 
 from . import postings
 from .dense import make_faiss_index, passages
-from .inputs import CLAUSE_CHARS, index_text
+from .inputs import clause_texts, index_text
 from .integrity import checksums, verify
 from .records import clause_from_json, clause_to_json, document_to_json
 from .tokenize import char_bigrams, tokenize
@@ -68,8 +68,8 @@ def _finish(tmp: Path, final: Path, meta: dict, dense_kind: str, vectors: np.nda
 
 
 def build(parsed: Sequence[ParsedDocument], keys: dict[str, str], seg_root: Path,
-          embed: Callable[[str, list[str]], np.ndarray], dim: int, dense_kind: str = "auto",
-          embed_titles: Callable[[list[str]], np.ndarray] | None = None) -> Path:
+          embed: Callable[[str, list[str]], np.ndarray],
+          embed_titles: Callable[[list[str]], np.ndarray], dim: int, dense_kind: str = "auto") -> Path:
     """Write a segment for `parsed` documents; `embed(doc_id, texts)` returns unit vectors
     (cached per document by the caller); `embed_titles(titles)` the documents' title vectors
     in one call. Returns the segment directory."""
@@ -90,14 +90,13 @@ def build(parsed: Sequence[ParsedDocument], keys: dict[str, str], seg_root: Path
         sent += [i for _, i, _ in mine]
         vecs.append(embed(p.doc.id, [s for _, _, s in mine]).reshape(len(mine), -1) if mine else
                     np.zeros((0, dim), np.float32))
-        cvecs.append(embed(p.doc.id, [t[:CLAUSE_CHARS] for t in texts[start:start + n]])
-                     if n else np.zeros((0, dim), np.float32))
+        cvecs.append(embed(p.doc.id, clause_texts(p)) if n else np.zeros((0, dim), np.float32))
         start += n
     vectors = np.ascontiguousarray(np.concatenate(vecs) if vecs else np.zeros((0, dim)), np.float32)
     clause_vecs = np.ascontiguousarray(np.concatenate(cvecs) if cvecs else np.zeros((0, dim)), np.float32)
     names = [p.title or p.doc.title for p in parsed]
-    titles = np.ascontiguousarray((embed_titles or (lambda t: embed("", t)))(names).reshape(len(names), -1)
-                                  if parsed else np.zeros((0, dim)), np.float32)
+    titles = np.ascontiguousarray(embed_titles(names).reshape(len(names), -1) if parsed else
+                                  np.zeros((0, dim)), np.float32)
     np.save(tmp / "title_vectors.npy", titles, allow_pickle=False)
     postings.build([tokenize(t) for t in texts]).save(tmp, "tok")
     postings.build([char_bigrams(t) for t in texts]).save(tmp, "bg")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,8 @@ from .errors import IndexFormatError
 from .fields import FILES as FIELD_FILES, Fields, RowVectors, read_examples
 from .integrity import IntegrityError, verify
 from .records import doc_from_json, document_from_json
-from .segbm25 import SegmentedBM25
+from .rows import ClauseRows
+from .segbm25 import SegmentedBM25, row_locations
 from .segdense import SegmentedDense
 from .segment import Segment
 from .settings import Settings
@@ -45,6 +47,11 @@ class IndexData:
     @property
     def settings(self) -> Settings:
         return Settings.from_dict(self.params["settings"])
+
+    @cached_property
+    def rows(self) -> ClauseRows:
+        """Keys, key → row and the result mask, built once for every user of this index."""
+        return ClauseRows(self.clauses)
 
     def passage_rows(self, row: int) -> list[tuple[int, int]]:
         """(passage id, sentence index) of every embedded passage of clause `row`."""
@@ -120,25 +127,23 @@ def load_dir(d: Path, root: Path | str | None = None) -> IndexData:
             gmaps.append(g)
             clauses += [c for c, k in zip(seg.clauses, keep) if k]
         n = len(clauses)
-        where = np.zeros((n, 2), dtype=np.int64)
-        for i, g in enumerate(gmaps):
-            live = g >= 0
-            where[g[live], 0] = i
-            where[g[live], 1] = np.nonzero(live)[0]
+        where = row_locations(gmaps, n)          # global row -> (segment, local row), once
         dim = int(params["dim"])
-        bm25 = SegmentedBM25([(seg.tok, g) for seg, g in zip(segs, gmaps)], n, k1=s.k1, b=s.b)
-        bigram = SegmentedBM25([(seg.bg, g) for seg, g in zip(segs, gmaps)], n, k1=s.k1, b=s.b)
+        bm25 = SegmentedBM25([(seg.tok, g) for seg, g in zip(segs, gmaps)], n, s.k1, s.b, where)
+        bigram = SegmentedBM25([(seg.bg, g) for seg, g in zip(segs, gmaps)], n, s.k1, s.b, where)
         dense = SegmentedDense([(seg.dense, seg.p_owner, g) for seg, g in zip(segs, gmaps)], n, dim)
-        row_of = {c.key: i for i, c in enumerate(clauses)}
-        examples, ev = read_examples(d, row_of)
+        rows = ClauseRows(clauses)
+        examples, ev = read_examples(d, rows.row_of)
         fields = Fields(bigram, RowVectors([seg.clause_vectors for seg in segs], where, dim), examples, ev)
         by_doc: dict[str, list[Clause]] = {}
         for c in clauses:
             by_doc.setdefault(c.doc_id, []).append(c)
-        docs = {x["doc"]["id"]: document_from_json(x, tuple(by_doc.get(x["doc"]["id"], ())))
-                for seg in segs for x in seg.documents if x["doc"]["id"] not in removed.get(seg.name, ())}
-        tvec = {x["doc"]["id"]: v for seg in segs for x, v in zip(seg.documents, seg.title_vectors)
-                if x["doc"]["id"] not in removed.get(seg.name, ())}
+        docs, tvec = {}, {}                      # live documents and their title vectors
+        for seg in segs:
+            for x, v in zip(seg.documents, seg.title_vectors):
+                i = x["doc"]["id"]
+                if i not in removed.get(seg.name, ()):
+                    docs[i], tvec[i] = document_from_json(x, tuple(by_doc.get(i, ()))), v
         order = [i for i in params.get("order", []) if i in docs]
         documents = tuple(docs[i] for i in order + sorted(set(docs) - set(order)))
         for seg in segs:
@@ -152,10 +157,12 @@ def load_dir(d: Path, root: Path | str | None = None) -> IndexData:
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:200]
         raise IndexFormatError(f"index at {d} is incomplete or damaged ({type(exc).__name__}: "
                                f"{reason}); rebuild with `policyqa index --rebuild`") from None
-    return IndexData(
+    data = IndexData(
         root=root, params=params, documents=documents,
         missing=tuple(doc_from_json(x) for x in missing), clauses=tuple(clauses), bm25=bm25,
         dense=dense, fields=fields,
         passage_sent=np.concatenate([seg.p_sent for seg in segs]) if segs else np.zeros(0, np.int32),
         title_vectors=np.asarray([tvec[p.doc.id] for p in documents], np.float32).reshape(len(documents), dim),
         build_id=d.name)
+    data.rows = rows                             # built above for the example memory
+    return data

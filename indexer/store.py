@@ -36,12 +36,11 @@ from corpus.manifest import Manifest
 from . import fields as fields_mod
 from . import plan, segment
 from .bm25 import VARIANT
-from .dense import passages
 from .encoders import Encoder, make_encoder
 from .errors import EmptyCorpusError, IndexError_, IndexFormatError
 from .integrity import IntegrityError, checksums, verify
-from .inputs import (_version, corpus_fingerprint, doc_key, embed_cached,  # noqa: F401 - API
-                     fingerprint, index_text, parse_checked)
+from .inputs import (_version, corpus_fingerprint, doc_key, document_passages,  # noqa: F401 - API
+                     embed_cached, fingerprint, index_text, parse_checked)
 from .settings import Settings
 from .snapshot import (COMMIT_FILES, DEFAULT_ROOT, FORMAT, PROJECT_ROOT, IndexData,  # noqa: F401 - API
                        _params, current_dir, current_id, load_dir, read_params, segments_dir)
@@ -56,10 +55,14 @@ class DocumentTooLarge(IndexError_):
     """A document would take too much work to embed; the message says how to raise the limit."""
 
 
-def _write_file(path: Path, write) -> None:
-    write(path)
+def _fsync_file(path: Path) -> None:
     with open(path, "rb+") as f:
         os.fsync(f.fileno())
+
+
+def _write_file(path: Path, write) -> None:
+    write(path)
+    _fsync_file(path)
 
 
 def _write_json(path: Path, obj) -> None:
@@ -92,7 +95,8 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
     resources = resources_fingerprint()
     want = {d.id: doc_key(manifest, d, settings, resources) for d in manifest.loaded}
     seg_root = segments_dir(root)
-    segs, new_ids = plan.reuse([] if fresh else _inherited(root, check), want)
+    metas: dict[str, dict] = {}                 # meta.json of every segment read, by name
+    segs, new_ids = plan.reuse([] if fresh else _inherited(root, check, metas), want)
     encoder = encoder or make_encoder(settings.encoder)
     dim = int(getattr(encoder, "dim", 0) or encoder.encode_queries(["维度"]).shape[1])
     embedded: dict[str, int] = {}
@@ -106,10 +110,11 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
     if new_ids:
         parsed = parse_checked(manifest, only=set(new_ids))
         _check_sizes(manifest, parsed)
-        seg = segment.build(parsed, want, seg_root, embed, dim, settings.dense_index,
-                            lambda titles: embed_cached(encoder, titles, root / "embeddings")[0])
-        meta = json.loads((seg / "meta.json").read_text(encoding="utf-8"))
-        segs.append(plan.SegState(seg.name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()}))
+        seg = segment.build(parsed, want, seg_root, embed,
+                            lambda titles: embed_cached(encoder, titles, root / "embeddings")[0],
+                            dim, settings.dense_index)
+        metas[seg.name] = _seg_meta(seg)
+        segs.append(_seg_state(seg.name, metas[seg.name]))
         fault_point("segment-built")
     if not any(s.live for s in segs):
         raise EmptyCorpusError("no loaded document has clauses; add one with `policyqa add`")
@@ -117,14 +122,12 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
         chosen = [s for s in segs if s.name in group]
         merged = segment.merge([(segment.Segment.load(seg_root / s.name, check=False), s.removed)
                                 for s in chosen], seg_root, settings.dense_index)
-        meta = json.loads((merged / "meta.json").read_text(encoding="utf-8"))
+        metas[merged.name] = _seg_meta(merged)
         at = segs.index(chosen[0])
         segs = [s for s in segs if s.name not in group]
-        segs.insert(min(at, len(segs)), plan.SegState(
-            merged.name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()}))
+        segs.insert(min(at, len(segs)), _seg_state(merged.name, metas[merged.name]))
         fault_point("merged")
     live_keys = set()
-    metas = {s.name: _seg_meta(seg_root / s.name) for s in segs}
     for s in segs:
         for d in s.live_docs:
             live_keys.update(metas[s.name]["keys"][d])
@@ -135,7 +138,7 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
     n_examples = fields_mod.write_examples(
         tmp, live_keys, lambda qs: embed_cached(encoder, qs, root / "embeddings", query=True)[0], dim)
     _write_json(tmp / "missing.json", [asdict(d) for d in manifest.missing])
-    passages_live = sum(n for s in segs for d, n in metas[s.name].get("passages_by_doc", {}).items()
+    passages_live = sum(n for s in segs for d, n in metas[s.name]["passages_by_doc"].items()
                         if d not in s.removed)
     params = {
         "format": FORMAT,
@@ -168,28 +171,29 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
     return final
 
 
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb+") as f:
-        os.fsync(f.fileno())
-
-
 def _seg_meta(d: Path) -> dict:
     return json.loads((d / "meta.json").read_text(encoding="utf-8"))
 
 
+def _seg_state(name: str, meta: dict, removed=()) -> plan.SegState:
+    """What the commit plan needs of a segment: its documents' keys and clause counts."""
+    return plan.SegState(name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()},
+                         set(removed))
+
+
 def _check_sizes(manifest, parsed) -> None:
     for p in parsed:
-        n = sum(len(passages(index_text(c, p.doc.traditional))) for c in p.all_clauses)
+        n = len(document_passages(p))
         if n > MAX_PASSAGES and manifest.get(p.doc.id).sha256:
             raise DocumentTooLarge(
                 f"{p.doc.id} has {n} passages to embed, more than the limit of {MAX_PASSAGES}; "
                 "split the document, or raise the limit with POLICYQA_MAX_PASSAGES")
 
 
-def _inherited(root: Path, check: bool = False) -> list[plan.SegState]:
+def _inherited(root: Path, check: bool = False, metas: dict | None = None) -> list[plan.SegState]:
     """The segments of the committed index that are intact (their files' sizes, or with
     `check` their checksums; a damaged one is dropped and its documents rebuilt), with the
-    documents the commit removed from them."""
+    documents the commit removed from them; their meta.json go into `metas`."""
     cur = current_dir(root)
     p = _params(cur) if cur else None
     if not p or p.get("format") != FORMAT:
@@ -202,8 +206,9 @@ def _inherited(root: Path, check: bool = False) -> list[plan.SegState]:
             verify(d, meta.get("files"), sizes_only=not check)
         except (OSError, ValueError, IntegrityError):
             continue
-        out.append(plan.SegState(name, meta["docs"], {k: len(v) for k, v in meta["keys"].items()},
-                                 set(p.get("removed", {}).get(name, ()))))
+        if metas is not None:
+            metas[name] = meta
+        out.append(_seg_state(name, meta, p.get("removed", {}).get(name, ())))
     return out
 
 

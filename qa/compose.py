@@ -1,6 +1,8 @@
 """Compose a short Chinese answer that quotes clause sentences with 【n】 markers."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from corpus.model import LEVEL_NAMES, Clause
@@ -16,7 +18,7 @@ def units_line(c: Clause) -> str:
 
 
 def pick_sentences(clause: Clause, row: int, qvec: np.ndarray, qtokens: list[str],
-                   vector_of, passage_rows: dict[int, list[tuple[int, int]]],
+                   vector_of, passage_rows: Callable[[int], list[tuple[int, int]]],
                    idf, limit: int = 2) -> list[str]:
     """The sentences of a clause that best answer the question, in text order.
 
@@ -30,7 +32,7 @@ def pick_sentences(clause: Clause, row: int, qvec: np.ndarray, qtokens: list[str
     q_terms = list(dict.fromkeys(qtokens))
     total = sum(idf(t) for t in q_terms) or 1.0
     scores = np.full(len(sents), -np.inf)
-    for vec_row, sent_idx in passage_rows.get(row, []):
+    for vec_row, sent_idx in passage_rows(row):
         cos = float(vector_of(vec_row) @ qvec)
         scores[sent_idx] = max(scores[sent_idx], cos)
     for i, s in enumerate(sents):

@@ -31,19 +31,6 @@ MAX_QUESTION = 500
 BASIS_LIMIT = 20_000     # clauses; a larger scope is judged against the whole library
 
 
-class _PassageRows:
-    """clause row -> [(passage id, sentence index)], read from the index on demand."""
-
-    def __init__(self, data):
-        self.data = data
-
-    def get(self, row: int, default=None):
-        return self.data.passage_rows(row) or default
-
-    def __getitem__(self, row: int):
-        return self.data.passage_rows(row)
-
-
 class PolicyQA:
     def __init__(self, data: store.IndexData, encoder: Encoder, settings: Settings | None = None):
         self.data = data
@@ -54,7 +41,6 @@ class PolicyQA:
         self.docs = {p.doc.id: p.doc for p in data.documents}
         self.docs.update({d.id: d for d in data.missing})
         self.covered = covered_places([p.doc for p in data.documents], self.docs)
-        self._passage_rows = _PassageRows(data)
 
     @classmethod
     def open(cls, root: Path | str | None = None, manifest: Manifest | None = None,
@@ -249,18 +235,13 @@ class PolicyQA:
         whole library's when everything is in scope (or the scope is too large to be worth it)."""
         if allowed is None or len(allowed) > BASIS_LIMIT:
             return self.vocab, self.covered
-        cache = self.__dict__.setdefault("_bases", {})
-        hit = cache.get(id(allowed))
-        if hit is not None and hit[0] is allowed:
-            return hit[1], hit[2]
+        return self.data.rows.memo(allowed, "basis", self._scope_basis)
+
+    def _scope_basis(self, allowed) -> tuple:
         rows = sorted(self.searcher.row_of[k] for k in allowed if k in self.searcher.row_of)
         vocab = set().union(*(self.data.bm25.doc_terms(r) for r in rows)) if rows else set()
         in_scope = {self.clauses[r].doc_id for r in rows}
-        covered = covered_places([d for i, d in self.docs.items() if i in in_scope], self.docs)
-        if len(cache) >= 16:
-            cache.pop(next(iter(cache)), None)
-        cache[id(allowed)] = (allowed, vocab, covered)
-        return vocab, covered
+        return vocab, covered_places([d for i, d in self.docs.items() if i in in_scope], self.docs)
 
     def loaded_names(self) -> list[str]:
         return [p.doc.short or p.doc.title for p in self.documents]

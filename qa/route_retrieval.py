@@ -59,7 +59,7 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
     idf = qa.data.bm25.idf
     quotes = [pick_sentences(h.clause, qa.searcher.row_of[h.key], runs.qvec,
                              list(runs.tokens), qa.data.dense.vector,
-                             qa._passage_rows, idf, limit=limit) for h in chosen]
+                             qa.data.passage_rows, idf, limit=limit) for h in chosen]
     quoted = tuple((i + 1, q) for i, qs in enumerate(quotes) for q in qs)
     if tier == "possible":
         kind = "department" if dept.asks_who(question) else "answer"

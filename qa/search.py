@@ -52,11 +52,8 @@ class Searcher:
         self._qvecs: dict[str, np.ndarray] = {}
         self._qlock = threading.Lock()
         self.doc_of = {p.doc.id: p.doc for p in data.documents}
-        self.row_of = {c.key: i for i, c in enumerate(data.clauses)}
-        self._keys = np.array([c.key for c in data.clauses], dtype=object)
-        # the preamble states the basis, not a measure: it is never a search result
-        # (questions about the document reach it through PolicyQA.pinned)
-        self._mask = np.array([c.no != 0 for c in data.clauses], dtype=bool)
+        self.row_of = data.rows.row_of
+        self._keys = data.rows.keys
 
     def runs(self, question: str, allowed: set[str] | None = None) -> Runs:
         return self.runs_for(question, query_tokens(question), self.query_vector(question), allowed)
@@ -92,25 +89,9 @@ class Searcher:
         s, data = self.settings, self.data
         mem = data.fields.memory(question, qvec, len(self._keys)) if s.w_memory else \
             np.full(len(self._keys), -np.inf)
-        ok = self._mask if allowed is None else self._mask & self._allowed_mask(allowed)
+        ok = data.rows.ok(allowed)
         mem = np.where(ok, mem, -np.inf)
         return {self._keys[i]: float(mem[i]) for i in _top(mem, s.fusion_depth) if np.isfinite(mem[i])}
-
-    def _allowed_mask(self, allowed) -> np.ndarray:
-        """Boolean row mask of a set of clause keys (the last few sets are kept)."""
-        cache = self.__dict__.setdefault("_masks", {})
-        key = id(allowed)
-        hit = cache.get(key)
-        if hit is not None and hit[0] is allowed:
-            return hit[1]
-        m = np.zeros(len(self._keys), dtype=bool)
-        rows = [self.row_of[k] for k in allowed if k in self.row_of]
-        m[rows] = True
-        with self._qlock:
-            if len(cache) >= 16:
-                cache.pop(next(iter(cache)), None)
-            cache[key] = (allowed, m)
-        return m
 
     def fuse(self, runs: Runs, method: str = "hybrid") -> list[tuple[str, float]]:
         if method not in METHODS:

@@ -3,7 +3,6 @@ character bigrams, faiss over passage vectors). Writes are indexer.store's: the 
 index *is* the committed index, so `sync` has nothing to do."""
 from __future__ import annotations
 
-import threading
 
 import numpy as np
 
@@ -24,29 +23,8 @@ class EmbeddedBackend:
 
     def __init__(self, data):
         self.data = data
-        self._keys = np.array([c.key for c in data.clauses], dtype=object)
-        self.row_of = {c.key: i for i, c in enumerate(data.clauses)}
-        # the preamble states the basis, not a measure: it is never a search result
-        self.mask = np.array([c.no != 0 for c in data.clauses], dtype=bool)
-        self._masks: dict[int, tuple[set, np.ndarray]] = {}
-        self._lock = threading.Lock()
-
-    def ok(self, allowed: set[str] | None) -> np.ndarray:
-        """Rows that may be results: not a preamble, and in `allowed` (the last few allowed
-        sets' masks are kept: a filter's set is reused for every query)."""
-        if allowed is None:
-            return self.mask
-        hit = self._masks.get(id(allowed))
-        if hit is not None and hit[0] is allowed:
-            return hit[1]
-        m = np.zeros(len(self._keys), dtype=bool)
-        m[[self.row_of[k] for k in allowed if k in self.row_of]] = True
-        m &= self.mask
-        with self._lock:
-            if len(self._masks) >= 16:
-                self._masks.pop(next(iter(self._masks)), None)
-            self._masks[id(allowed)] = (allowed, m)
-        return m
+        self._keys = data.rows.keys
+        self.row_of = data.rows.row_of
 
     def runs(self, question, tokens, qvec, allowed, settings) -> LexDense:
         """bm25: jieba terms (+ curated synonyms at 1, 同义词词林 synonyms at `thesaurus`);
@@ -59,7 +37,7 @@ class EmbeddedBackend:
             list(dict.fromkeys(tokens)), lambda t: data.bm25.idf(t) > 0, s.thesaurus))
         bg = data.fields.bigram.scores(char_bigrams(question))
         best, best_row = data.dense.search(qvec, s.dense_sentences)
-        ok = self.ok(allowed)
+        ok = self.data.rows.ok(allowed)
         bm = np.where(ok & (bm > 0), bm, 0.0)
         bg = np.where(ok & (bg > 0), bg, 0.0)
         best = np.where(ok, best, -np.inf)

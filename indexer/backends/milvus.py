@@ -58,7 +58,7 @@ class MilvusBackend:
         """Map Milvus's answers onto the loaded index: keys → rows (passage ordinals → passage
         ids through data.dense.passages_of)."""
         self.data = data
-        self.row_of = {c.key: i for i, c in enumerate(data.clauses)}
+        self.row_of = data.rows.row_of
         self.doc_keys: dict[str, set[str]] = {}
         for c in data.clauses:
             if c.no != 0:

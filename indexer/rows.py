@@ -1,0 +1,44 @@
+"""Row bookkeeping of a loaded index, built once and shared by the searcher and the backends:
+clause keys by row, key → row, and which rows may be search results."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+
+class ClauseRows:
+    def __init__(self, clauses):
+        self.keys = np.array([c.key for c in clauses], dtype=object)
+        self.row_of = {c.key: i for i, c in enumerate(clauses)}
+        # the preamble states the basis, not a measure: it is never a search result
+        # (questions about the document reach it through PolicyQA.pinned)
+        self.results = np.array([c.no != 0 for c in clauses], dtype=bool)
+        self._memo: dict[tuple[str, int], tuple[object, object]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def memo(self, allowed, what: str, compute):
+        """`compute(allowed)` for a set of clause keys, kept for the last few sets: a filter's
+        set (qa.filters.allowed_keys) is the same object for every question that uses it."""
+        hit = self._memo.get((what, id(allowed)))
+        if hit is not None and hit[0] is allowed:
+            return hit[1]
+        value = compute(allowed)
+        with self._lock:
+            if len(self._memo) >= 32:
+                self._memo.pop(next(iter(self._memo)), None)
+            self._memo[(what, id(allowed))] = (allowed, value)
+        return value
+
+    def ok(self, allowed) -> np.ndarray:
+        """Rows that may be results: not a preamble, and in `allowed` (a set of clause keys;
+        None = all)."""
+        return self.results if allowed is None else self.memo(allowed, "ok", self._mask)
+
+    def _mask(self, allowed) -> np.ndarray:
+        m = np.zeros(len(self.keys), dtype=bool)
+        m[[self.row_of[k] for k in allowed if k in self.row_of]] = True
+        return m & self.results
