@@ -124,6 +124,15 @@ def _init_worker(threads: int, known: dict[str, str]) -> None:
             os.environ[var] = str(threads)
 
 
+def parse_for_embedding(text: str, doc_id: str):
+    """The clauses of `text` as the index build will cut them (the title, level and other facts
+    the manifest adds later do not change the cut), so their vectors can be cached ahead of it."""
+    from corpus.general import parse_document
+    doc = Document(id=doc_id, title=doc_id, short=doc_id, issuer="", date=None,
+                   level="city", parser="general", traditional=is_traditional(text))
+    return parse_document(text, doc)
+
+
 def prepare(job: tuple) -> dict:
     """Read one file and get it ready to stage: its text, and its passages' vectors in the
     embedding cache. Returns {"path", "id", "status": ready|unchanged|failed, …}."""
@@ -141,12 +150,9 @@ def prepare(job: tuple) -> dict:
         if han < MIN_HAN:
             raise CorpusError(f"not a policy text ({han} Chinese characters); give the text of "
                               "the document")
-        from corpus.general import parse_document
         from indexer.inputs import clause_texts, document_passages, embed_cached
         from indexer.store import MAX_PASSAGES
-        doc = Document(id=doc_id, title=doc_id, short=doc_id, issuer="", date=None,
-                       level="city", parser="general", traditional=is_traditional(loaded.text))
-        parsed = parse_document(loaded.text, doc)
+        parsed = parse_for_embedding(loaded.text, doc_id)
         if len(parsed.clauses) > library.MAX_CLAUSES:
             raise CorpusError(f"{len(parsed.clauses)} clauses, more than the limit of "
                               f"{library.MAX_CLAUSES}; split the document, or raise the limit "

@@ -27,7 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from .sections import write_section
+
 PROJECT = Path(__file__).resolve().parent.parent
+HEAD = "## Bulk add of laws"
 ARTICLE = re.compile(r"^[ \t\u3000]*第[一二三四五六七八九十百零〇两\d]+条", re.M)
 
 
@@ -42,9 +45,14 @@ def du(*paths: Path) -> int:
     return sum(f.stat().st_size for p in paths if p.exists() for f in p.rglob("*") if f.is_file())
 
 
-def cli(home: Path, root: Path, *args: str, threads: int = 1) -> tuple[float, str, str, int]:
+def cli(home: Path, root: Path, *args: str, threads: int = 1,
+        encoder: str | None = None) -> tuple[float, str, str, int]:
+    """`policyqa --index-dir root ARGS…` in a fresh process: (seconds, stdout, stderr, exit
+    code); an exit code other than 0/1 stops the run. `encoder`: POLICYQA_ENCODER for it."""
     env = dict(os.environ, POLICYQA_HOME=str(home), POLICYQA_INDEX=str(root),
                OMP_NUM_THREADS=str(threads), POLICYQA_THREADS=str(threads))
+    if encoder:
+        env["POLICYQA_ENCODER"] = encoder
     t = time.perf_counter()
     p = subprocess.run([sys.executable, "-m", "ui.cli", "--index-dir", str(root), *args],
                        cwd=PROJECT, env=env, capture_output=True, text=True)
@@ -160,12 +168,6 @@ def render(fig: dict, cmd: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path) -> None:
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    head = old.split("## Bulk add of laws", 1)[0].rstrip("\n")
-    path.write_text((head + "\n\n" if head else "") + text, encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--laws", default="/work/shared/laws")
@@ -179,7 +181,7 @@ def main() -> int:
     cmd = "python -m eval.bulk" + (f" --n {a.n}" if a.n != 200 else "")
     if a.render:
         fig = json.loads(Path(a.render).read_text(encoding="utf-8"))
-        write_section(render(fig, cmd), Path(a.out))
+        write_section(Path(a.out), HEAD, render(fig, cmd))
         return 0
     laws = Path(a.laws)
     files, everything = sample(laws, a.n, a.step)
@@ -215,7 +217,7 @@ def main() -> int:
     if a.json:
         Path(a.json).write_text(json.dumps(fig, ensure_ascii=False, indent=1), encoding="utf-8")
     text = render(fig, cmd)
-    write_section(text, Path(a.out))
+    write_section(Path(a.out), HEAD, text)
     print(text)
     return 0
 

