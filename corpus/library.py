@@ -172,9 +172,10 @@ def abort(h: Path, change: Change) -> None:
         shutil.rmtree(change.staged, ignore_errors=True)
 
 
-def repair(h: Path, entries: list[dict]) -> list[str]:
-    """Restore stored texts that are missing or altered from the originals beside them."""
-    return docstore.repair_texts(h, entries, lambda p: load(p).text)
+def repair(h: Path, entries: list[dict], contents: bool = True) -> list[str]:
+    """Restore stored texts that are missing or altered from the originals beside them
+    (`contents=False`: missing ones only, see docstore.repair_texts)."""
+    return docstore.repair_texts(h, entries, lambda p: load(p).text, contents)
 
 
 def stage_add(source: str, h: Path | None = None, *, doc_id: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import replace
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -46,13 +46,26 @@ def corpus_fingerprint(manifest: Manifest) -> str:
     h = hashlib.sha256()
     for d in manifest.documents:
         if d.sha256:
-            h.update(repr(replace(d, source="")).encode())
+            h.update(_repr_without_source(d).encode())
             h.update(d.sha256.encode())
         else:
             h.update(repr(d).encode())
             if d.loaded:
                 h.update(manifest.source_path(d).read_bytes())
     return h.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _params_json(settings: Settings) -> str:
+    return json.dumps(settings.index_params(), sort_keys=True)
+
+
+def _repr_without_source(d) -> str:
+    """repr(dataclasses.replace(d, source="")) without replace's __init__ (a key is computed
+    for every document of the library on every add: 10^4 calls)."""
+    c = object.__new__(type(d))
+    c.__dict__.update(d.__dict__, source="")
+    return repr(c)
 
 
 def doc_key(manifest: Manifest, d, settings: Settings, resources: str) -> str:
@@ -62,9 +75,9 @@ def doc_key(manifest: Manifest, d, settings: Settings, resources: str) -> str:
     from .snapshot import FORMAT
     h = hashlib.sha256()
     h.update(f"format={FORMAT};bm25={VARIANT};{resources};".encode())
-    h.update(json.dumps(settings.index_params(), sort_keys=True).encode())
+    h.update(_params_json(settings).encode())
     if d.sha256:
-        h.update(repr(replace(d, source="")).encode())
+        h.update(_repr_without_source(d).encode())
         h.update(d.sha256.encode())
     else:
         h.update(repr(d).encode())

@@ -27,11 +27,12 @@ from typing import Callable, Sequence
 
 import faiss
 import numpy as np
+import orjson
 
 from corpus.model import ParsedDocument
 
 from . import postings
-from .dense import make_faiss_index, passages
+from .dense import make_faiss_index, passages, read_faiss_index
 from .inputs import clause_texts, index_text
 from .integrity import checksums, verify
 from .records import clause_from_json, clause_to_json, document_to_json
@@ -137,14 +138,14 @@ class Segment:
 
     @classmethod
     def load(cls, d: Path, check: bool = True) -> "Segment":
-        meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+        meta = orjson.loads((d / "meta.json").read_bytes())
         if check:
             verify(d, meta.get("files"))
-        docs = json.loads((d / "documents.json").read_text(encoding="utf-8"))
-        clauses = [clause_from_json(c) for c in json.loads((d / "clauses.json").read_text(encoding="utf-8"))]
+        docs = orjson.loads((d / "documents.json").read_bytes())
+        clauses = [clause_from_json(c) for c in orjson.loads((d / "clauses.json").read_bytes())]
         seg = cls(d, meta, docs, clauses, postings.Postings.load(d, "tok"), postings.Postings.load(d, "bg"),
                   np.load(d / "p_owner.npy", allow_pickle=False), np.load(d / "p_sent.npy", allow_pickle=False),
-                  faiss.read_index(str(d / "dense.faiss")),
+                  read_faiss_index(d / "dense.faiss"),
                   np.load(d / "clause_vectors.npy", allow_pickle=False, mmap_mode="r"),
                   np.load(d / "title_vectors.npy", allow_pickle=False))
         n = len(clauses)

@@ -44,7 +44,7 @@ from .inputs import (_version, corpus_fingerprint, doc_key, document_passages,  
 from .settings import Settings
 from .snapshot import (COMMIT_FILES, DEFAULT_ROOT, FORMAT, PROJECT_ROOT, IndexData,  # noqa: F401 - API
                        _params, current_dir, current_id, load_dir, read_params, segments_dir)
-from .tokenize import resources_fingerprint
+from .tokenize import preload as preload_tokenizer, resources_fingerprint
 
 # the files of a commit, besides params.json; each gets a checksum in params["files"]
 FILES = COMMIT_FILES
@@ -298,7 +298,9 @@ def _matching(manifest: Manifest, settings: Settings, root: Path) -> Path | None
 
 
 def load(root: Path | str = DEFAULT_ROOT) -> IndexData:
-    """Load the committed index (retrying when a writer swaps it while we read)."""
+    """Load the committed index (retrying when a writer swaps it while we read). The query
+    tokenizer's dictionary is read meanwhile in a background thread."""
+    preload_tokenizer()
     for attempt in range(3):
         d = current_dir(root)
         if d is None:

@@ -36,8 +36,25 @@ def _read_lines(path: Path) -> list[str]:
             if ln.strip() and not ln.lstrip().startswith("#")]
 
 
-@lru_cache(maxsize=1)
+_init_lock = threading.Lock()
+
+
 def _jieba():
+    """The shared jieba tokenizer, built once (the first caller builds it, others wait)."""
+    with _init_lock:
+        return _build_jieba()
+
+
+def preload() -> threading.Thread:
+    """Build the tokenizer in a background thread (its dictionary takes ~0.6 s to read), so
+    that a process loading an index has it ready for the first question."""
+    t = threading.Thread(target=_jieba, name="jieba-preload", daemon=True)
+    t.start()
+    return t
+
+
+@lru_cache(maxsize=1)
+def _build_jieba():
     import jieba
     jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()

@@ -150,3 +150,38 @@ def test_edited_stored_text_is_never_served(kb_doc, capsys):
     assert _first_clause(root, capsys)[1] == got                    # still the committed text
     assert main(["--index-dir", str(root), "remove", "doc-t"]) == 0  # and it can be removed
     assert not library.effective_manifest(home).get("doc-t")
+
+
+def test_an_add_restores_missing_texts_and_leaves_contents_to_index(kb_doc, tmp_path, capsys):
+    """An add checks that every stored text exists (restoring a missing one) but reads only
+    the documents it parses; an edited text of another document is `policyqa index`'s to find."""
+    home, root, text = kb_doc
+    text.unlink()
+    src = tmp_path / "u.txt"
+    src.write_text(doc_text("U"), encoding="utf-8")
+    assert main(["--index-dir", str(root), "add", str(src), "--id", "doc-u"]) == 0
+    assert "restored text.txt from original.txt" in capsys.readouterr().err
+    assert text.read_text(encoding="utf-8") == doc_text("T")
+    text.write_text(doc_text("T").replace("规范", "取消"), encoding="utf-8")
+    assert main(["--index-dir", str(root), "remove", "doc-u"]) == 0
+    assert "restored" not in capsys.readouterr().err
+    assert _first_clause(root, capsys)[1] is not None and "取消" not in _first_clause(root, capsys)[1]
+    assert main(["--index-dir", str(root), "index", "--rebuild"]) == 0
+    assert "restored text.txt from original.txt" in capsys.readouterr().err
+
+
+def test_big_files_are_checked_by_samples_and_older_records_still_verify(tmp_path):
+    from indexer import integrity
+    big = tmp_path / "big.npy"
+    big.write_bytes(bytes(range(256)) * (integrity.SMALL // 256 + 4096))
+    rec = integrity.checksum(big)
+    assert rec["sampled"] and rec["samples"] == integrity.SAMPLES
+    integrity.verify(tmp_path, {"big.npy": rec})
+    old = {"size": rec["size"], "sha256": integrity._digest(big, rec["size"], 64)[0], "sampled": True}
+    integrity.verify(tmp_path, {"big.npy": old})                 # written before "samples"
+    with open(big, "r+b") as f:                                  # a byte in the first window
+        f.seek(10)
+        f.write(b"\xff")
+    for want in (rec, old):
+        with pytest.raises(integrity.IntegrityError, match="does not match"):
+            integrity.verify(tmp_path, {"big.npy": want})

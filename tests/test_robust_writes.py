@@ -277,3 +277,24 @@ def test_validation_of_dates_and_references(tmp_path):
     assert library.add(str(src), home, doc_id="v", date="2024-02-29",
                        implements=["gx-2021"]).status == "added"
     assert not (home / "documents" / "v").exists() or docstore.read_entries(home)
+
+
+def test_cleanup_keeps_exactly_what_the_entries_point_at(tmp_path):
+    """Old versions, removed documents, dead staging and stray files go; the committed
+    versions (relative sources and absolute ones of a moved home), a live writer's staging
+    and the manifest stay."""
+    h = tmp_path / "home"
+    d = docstore.docs_dir(h)
+    folders = ["a/v1", "a/v0", "b/v", "c/v", "a/.v2.999999999.tmp", "a/.v3.1.tmp", ".old-staging"]
+    for f in folders:
+        (d / f).mkdir(parents=True)
+        (d / f / "text.txt").write_text("x", encoding="utf-8")
+    (d / "manifest.json").write_text("{}", encoding="utf-8")
+    (d / "manifest.json.999999999.tmp").write_text("{}", encoding="utf-8")
+    entries = [{"id": "a", "source": "documents/a/v1/text.txt"},
+               {"id": "c", "source": "/elsewhere/old-home/documents/c/v/text.txt"},
+               {"id": "ref-only"}]
+    docstore.cleanup(h, entries)
+    left = sorted(p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_dir())
+    assert left == ["a", "a/.v3.1.tmp", "a/v1", "c", "c/v"]     # pid 1 is alive: its staging stays
+    assert (d / "manifest.json").exists() and not (d / "manifest.json.999999999.tmp").exists()

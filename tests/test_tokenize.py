@@ -57,3 +57,22 @@ def test_memoised_tokenize_hands_out_fresh_lists_equal_to_a_fresh_cut():
     before = _tokenize.cache_info().currsize
     assert tokenize(long) == list(_tokenize.__wrapped__(long))
     assert _tokenize.cache_info().currsize == before       # long texts are not kept
+
+
+def test_preload_and_first_question_build_the_tokenizer_once():
+    import threading
+    from indexer import tokenize as tk
+    tk._build_jieba.cache_clear()
+    try:
+        threads = [tk.preload() for _ in range(3)]
+        got = []
+        callers = [threading.Thread(target=lambda: got.append(tk._jieba())) for _ in range(3)]
+        for t in callers:
+            t.start()
+        for t in threads + callers:
+            t.join()
+        assert tk._build_jieba.cache_info().misses == 1      # built once, the rest waited
+        assert len({id(x) for x in got}) == 1 and got[0] is tk._jieba()
+        assert "高新技术企业" in tokenize("关于高新技术企业的规定")
+    finally:
+        tk._build_jieba.cache_clear()

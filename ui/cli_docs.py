@@ -20,7 +20,11 @@ def _apply(args, h: Path, change, what: str) -> None:
     with store.index_lock(root):
         fault_point("staged")
         try:
-            for note in library.repair(h, change.entries):
+            # missing texts only: an add or remove parses just the documents it changes (their
+            # texts are checked against their sha256 when parsed, inputs.parse_checked), so
+            # reading every stored text here made one add grow with the library;
+            # `policyqa index` checks them all
+            for note in library.repair(h, change.entries, contents=False):
                 print(f"policyqa: {note}", file=sys.stderr)
             manifest = library.effective_manifest(h, entries=change.entries)
             final = store.build(manifest, settings, root, commit=False)
