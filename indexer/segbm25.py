@@ -1,4 +1,5 @@
-"""BM25 over a library stored as segments, scored with the statistics of the whole library.
+"""BM25 over a library stored as segments, scored with the statistics of the whole library
+(or, `scoped(rows)`, of a subset of its rows: the documents a question is searched in).
 
 The same pinned variant as bm25.BM25Index (Okapi k1, b; Lucene IDF log(1 + (N − n + 0.5)/(n + 0.5)))
 and the same scores (tested against rank-bm25), but nothing is built at load: each segment's
@@ -33,7 +34,59 @@ def row_locations(gmaps: Sequence[np.ndarray], n_rows: int) -> np.ndarray:
     return where
 
 
-class SegmentedBM25:
+class _Scoring:
+    """BM25 scoring from `postings(term)`, `n`, `k1` and the per-row length norm `_norm`."""
+
+    def __len__(self) -> int:
+        return self.n
+
+    def df(self, term: str) -> int:
+        return len(self.postings(term)[0])
+
+    def idf(self, term: str) -> float:
+        n = self.df(term)
+        return math.log(1.0 + (self.n - n + 0.5) / (n + 0.5)) if n else 0.0
+
+    def __contains__(self, term: str) -> bool:
+        return self.df(term) > 0
+
+    def weighted_scores(self, query: dict[str, float]) -> np.ndarray:
+        """sum_t w_t * bm25(t, row) for every global row."""
+        out = np.zeros(len(self._norm))
+        for term, w in query.items():
+            if not w:
+                continue
+            rows, tf = self.postings(term)
+            if len(rows):
+                out[rows] += w * self.idf(term) * tf * (self.k1 + 1) / (tf + self._norm[rows])
+        return out
+
+    def scores(self, query: list[str]) -> np.ndarray:
+        weights: dict[str, float] = {}
+        for t in query:
+            weights[t] = weights.get(t, 0.0) + 1.0
+        return self.weighted_scores(weights)
+
+    def matched(self, query: list[str], row: int) -> list[str]:
+        return _matched(self, query, row)
+
+    def coverage(self, query: list[str], row: int) -> float:
+        return _coverage(self, query, row)
+
+    def _cached(self, term: str, compute):
+        with self._lock:
+            hit = self._cache.get(term)
+        if hit is not None:
+            return hit
+        out = compute(term)
+        with self._lock:
+            if len(self._cache) >= CACHE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[term] = out
+        return out
+
+
+class SegmentedBM25(_Scoring):
     variant = VARIANT
 
     def __init__(self, parts: Sequence[tuple[Postings, np.ndarray]], n_rows: int,
@@ -59,15 +112,11 @@ class SegmentedBM25:
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._lock = threading.Lock()          # the web server searches from several threads
 
-    def __len__(self) -> int:
-        return self.n
-
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(global rows, term frequencies) of a term over the live rows."""
-        with self._lock:
-            hit = self._cache.get(term)
-        if hit is not None:
-            return hit
+        return self._cached(term, self._postings)
+
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         rows, tfs = [], []
         for p, g in self.parts:
             r, tf = p.term(term)
@@ -76,47 +125,44 @@ class SegmentedBM25:
                 live = gr >= 0
                 rows.append(gr[live])
                 tfs.append(np.asarray(tf)[live])
-        out = (np.concatenate(rows), np.concatenate(tfs).astype(np.float64)) if rows else \
+        return (np.concatenate(rows), np.concatenate(tfs).astype(np.float64)) if rows else \
             (np.zeros(0, np.int64), np.zeros(0, np.float64))
-        with self._lock:
-            if len(self._cache) >= CACHE:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[term] = out
-        return out
-
-    def df(self, term: str) -> int:
-        return len(self.postings(term)[0])
-
-    def idf(self, term: str) -> float:
-        n = self.df(term)
-        return math.log(1.0 + (self.n - n + 0.5) / (n + 0.5)) if n else 0.0
-
-    def __contains__(self, term: str) -> bool:
-        return self.df(term) > 0
-
-    def weighted_scores(self, query: dict[str, float]) -> np.ndarray:
-        """sum_t w_t * bm25(t, row) for every global row."""
-        out = np.zeros(self.n)
-        for term, w in query.items():
-            if not w:
-                continue
-            rows, tf = self.postings(term)
-            if len(rows):
-                out[rows] += w * self.idf(term) * tf * (self.k1 + 1) / (tf + self._norm[rows])
-        return out
-
-    def scores(self, query: list[str]) -> np.ndarray:
-        weights: dict[str, float] = {}
-        for t in query:
-            weights[t] = weights.get(t, 0.0) + 1.0
-        return self.weighted_scores(weights)
 
     def doc_terms(self, row: int) -> set[str]:
         part, local = self._where[row]
         return self.parts[int(part)][0].row_terms(int(local))
 
-    def matched(self, query: list[str], row: int) -> list[str]:
-        return _matched(self, query, row)
+    def scoped(self, rows: np.ndarray | None) -> "_Scoring":
+        """The same index scored with the statistics (N, document frequencies, average
+        length) of the rows in the boolean mask `rows` only — the documents a question is
+        searched in; itself for None or every row."""
+        if rows is None or bool(rows.all()):
+            return self
+        return ScopedBM25(self, rows)
 
-    def coverage(self, query: list[str], row: int) -> float:
-        return _coverage(self, query, row)
+
+class ScopedBM25(_Scoring):
+    """A SegmentedBM25 restricted to a set of rows, as if the index held only them: scores
+    equal those of an index built from exactly those rows (tested), zero elsewhere."""
+    variant = VARIANT
+
+    def __init__(self, base: SegmentedBM25, rows: np.ndarray):
+        self.base, self.mask = base, np.asarray(rows, dtype=bool)
+        self.n = int(self.mask.sum())
+        self.k1, self.b = base.k1, base.b
+        self.avgdl = float(base.lengths[self.mask].mean()) if self.n else 0.0
+        self.avgdl = self.avgdl or 1.0           # a scope of empty rows scores nothing anyway
+        self._norm = self.k1 * (1 - self.b + self.b * base.lengths / self.avgdl)
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        return self._cached(term, self._postings)
+
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        rows, tf = self.base.postings(term)
+        keep = self.mask[rows]
+        return rows[keep], tf[keep]
+
+    def doc_terms(self, row: int) -> set[str]:
+        return self.base.doc_terms(row)

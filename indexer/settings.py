@@ -32,6 +32,10 @@ class Settings:
     # documents compete (qa/docrank.py; chosen on the dev half of eval/laws_questions.jsonl by
     # `python -m eval.lawsfamily --tune`)
     w_title: float = 0.2
+    # BM25 and bigram statistics (N, document frequencies, average length) of the documents a
+    # question is searched in (its scope: the city measures and the documents they implement by
+    # default) rather than of the whole library (indexer/scopestats.py); False = library-wide
+    scope_stats: bool = True
     clause_vec: float = 0.5          # dense: best passage cosine + this × whole-clause cosine
     thesaurus: float = 0.4           # weight of 同义词词林 synonyms in the BM25 query (0 = off)
     dense_sentences: int = 400       # passages fetched from faiss per query

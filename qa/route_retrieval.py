@@ -17,7 +17,7 @@ def evidence(qa, question: str, allowed: set[str] | None = None):
     runs = qa.searcher.runs(question, allowed)
     hits = qa.searcher.hits(runs, "hybrid", top_k=5)
     vocab, covered = qa._basis(allowed)
-    bm25 = qa.data.bm25
+    bm25 = qa.searcher.bm25_for(runs.allowed)
     ceiling = sum(bm25.idf(t) for t in dict.fromkeys(runs.tokens)) * (bm25.k1 + 1)
     ev = measure(question, max(runs.dense.values(), default=0.0),
                  hits[0].coverage if hits else 0.0, max(runs.bm25.values(), default=0.0),
@@ -56,7 +56,7 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
     chosen = hits[:3] if tier == "possible" else \
         [top] + [h for h in hits[1:3] if also_answers(top, h)]
     limit = 1 if tier == "possible" or len(chosen) > 1 else 2
-    idf = qa.data.bm25.idf
+    idf = qa.searcher.bm25_for(runs.allowed).idf
     quotes = [pick_sentences(h.clause, qa.searcher.row_of[h.key], runs.qvec,
                              list(runs.tokens), qa.data.dense.vector,
                              qa.data.passage_rows, idf, limit=limit) for h in chosen]

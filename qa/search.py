@@ -11,6 +11,7 @@ from indexer.backends import make_backend
 from indexer.backends.embedded import top as _top
 from indexer.encoders import Encoder
 from indexer.fusion import combsum, ranks, rrf
+from indexer.scopestats import lexical
 from indexer.store import IndexData
 from indexer.tokenize import query_tokens
 
@@ -34,6 +35,7 @@ class Runs:
     dense_rows: dict[str, int]         # best sentence row per clause
     bigram: dict[str, float]
     memory: dict[str, float]
+    allowed: frozenset[str] | None = None   # the clause keys searched (None = all)
 
     def named(self) -> dict[str, dict[str, float]]:
         return {"bm25": self.bm25, "bigram": self.bigram, "dense": self.dense,
@@ -83,7 +85,12 @@ class Searcher:
         memory run is computed here, whichever backend runs."""
         lex = self.backend.runs(question, tokens, qvec, allowed, self.settings)
         return Runs(question, tuple(tokens), qvec, lex.bm25, lex.dense, lex.dense_rows,
-                    lex.bigram, self._memory_run(question, qvec, allowed))
+                    lex.bigram, self._memory_run(question, qvec, allowed), allowed)
+
+    def bm25_for(self, allowed) -> object:
+        """The BM25 scorer of a search over `allowed`: its scope's statistics
+        (indexer.scopestats), so term weights, coverage and the evidence agree with the run."""
+        return lexical(self.data, allowed, self.settings)[0]
 
     def _memory_run(self, question: str, qvec: np.ndarray, allowed: set[str] | None) -> dict[str, float]:
         s, data = self.settings, self.data
@@ -117,6 +124,7 @@ class Searcher:
             raise SearchError(f"top-k must be at least 1 (got {top_k})")
         bm_rank, dn_rank, bg_rank = ranks(runs.bm25), ranks(runs.dense), ranks(runs.bigram)
         mm_rank = ranks(runs.memory)
+        bm25 = self.bm25_for(runs.allowed)
         out = []
         for key, score in self.fuse(runs, method)[:top_k]:
             row = self.row_of[key]
@@ -126,6 +134,6 @@ class Searcher:
                 bm25_rank=bm_rank.get(key), dense_rank=dn_rank.get(key),
                 bigram_rank=bg_rank.get(key), memory_rank=mm_rank.get(key),
                 bm25_score=runs.bm25.get(key, 0.0), dense_score=runs.dense.get(key, 0.0),
-                matched=tuple(self.data.bm25.matched(list(runs.tokens), row)),
-                coverage=self.data.bm25.coverage(list(runs.tokens), row)))
+                matched=tuple(bm25.matched(list(runs.tokens), row)),
+                coverage=bm25.coverage(list(runs.tokens), row)))
         return out

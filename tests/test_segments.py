@@ -57,6 +57,43 @@ def test_removed_rows_leave_the_statistics():
     assert seg.idf("甲") == pytest.approx(np.log(1 + (2 - 1 + 0.5) / 1.5))
 
 
+
+@hsettings(max_examples=40, deadline=None)
+@given(docs_st, st.lists(st.integers(0, 12), max_size=3), st.data())
+def test_scoped_bm25_equals_an_index_of_only_the_scope(docs, cuts, data):
+    """scoped(mask) scores the rows in the mask as rank-bm25 over exactly those rows would
+    (N, df and average length of the scope), and gives the other rows nothing."""
+    cuts = sorted(c for c in cuts if 0 < c < len(docs))
+    seg = SegmentedBM25(_split(docs, cuts), len(docs))
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=len(docs), max_size=len(docs))))
+    if not mask.any() or not any(docs[i] for i in np.nonzero(mask)[0]):
+        return
+    view = seg.scoped(mask)
+    inside = list(np.nonzero(mask)[0])
+    ref = BM25Index([docs[i] for i in inside])
+    for q in (["甲"], ["高新区", "企业", "甲"], ["乙", "乙"], ["没有"]):
+        got = view.scores(q)
+        assert got[inside] == pytest.approx(ref.scores(q), rel=1e-9, abs=1e-12)
+        assert not got[~mask].any()
+        assert view.idf(q[0]) == pytest.approx(ref.idf(q[0]))
+    for j, row in enumerate(inside):
+        assert view.coverage(["甲", "企业"], row) == pytest.approx(ref.coverage(["甲", "企业"], j))
+    assert seg.scoped(np.ones(len(docs), bool)) is seg and seg.scoped(None) is seg
+
+
+def test_scope_statistics_keep_a_documents_ranking_when_others_are_loaded():
+    """A term rare in the scope but common in another loaded document keeps its weight in
+    the scope: the home document ranks its clauses as it did alone."""
+    home = [["研发", "补助"], ["人才", "公寓"], ["研发", "人才"]]
+    other = [["补助"]] * 20                              # a big document full of 补助
+    seg = SegmentedBM25([(postings.build(home + other), np.arange(23))], 23)
+    mask = np.zeros(23, bool)
+    mask[:3] = True
+    alone, q = BM25Index(home), ["人才", "补助"]
+    assert int(np.argmax(alone.scores(q))) == 0
+    assert int(np.argmax(seg.scoped(mask).scores(q)[:3])) == 0
+    assert int(np.argmax(seg.scores(q)[:3])) != 0          # library-wide: 补助 counts for little
+
 @hsettings(max_examples=30, deadline=None)
 @given(docs_st, st.data())
 def test_merged_postings_equal_postings_built_from_the_kept_rows(docs, data):

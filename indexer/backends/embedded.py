@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..scopestats import lexical
 from ..thesaurus import expand_weighted
 from ..tokenize import char_bigrams
 from . import LexDense
@@ -33,9 +34,10 @@ class EmbeddedBackend:
         scores of all clauses (dense: to the clauses of the nearest passages)."""
         s, data = settings, self.data
         depth = s.fusion_depth
-        bm = data.bm25.weighted_scores(expand_weighted(
-            list(dict.fromkeys(tokens)), lambda t: data.bm25.idf(t) > 0, s.thesaurus))
-        bg = data.fields.bigram.scores(char_bigrams(question))
+        bm25, bigram = lexical(data, allowed, s)       # the statistics of the documents searched
+        bm = bm25.weighted_scores(expand_weighted(
+            list(dict.fromkeys(tokens)), lambda t: bm25.idf(t) > 0, s.thesaurus))
+        bg = bigram.scores(char_bigrams(question))
         best, best_row = data.dense.search(qvec, s.dense_sentences)
         ok = self.data.rows.ok(allowed)
         bm = np.where(ok & (bm > 0), bm, 0.0)

@@ -13,7 +13,10 @@
 Filters are Milvus filter expressions (`searchable == true and (doc_id in [...] or key in
 [...])`) applied inside each search: Milvus returns the best *allowed* clauses. (The embedded
 dense run filters the nearest passages afterwards, so under a narrow filter Milvus can return
-allowed clauses the embedded run misses; without filters the two agree.)
+allowed clauses the embedded run misses; without filters the two agree.) BM25 statistics are
+the collection's in every scope; the embedded backend scores a filtered search with the
+statistics of the documents in scope (indexer/scopestats.py, settings.scope_stats), so the two
+agree exactly when nothing is filtered or scope_stats is off.
 """
 from __future__ import annotations
 
