@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, fields
+from functools import cached_property
 
 from corpus.model import Clause, Document, Notice, ParsedDocument, Part
 
@@ -41,15 +42,37 @@ def doc_from_json(d: dict) -> Document:
     return Document(**d)
 
 
-def document_from_json(d: dict, clauses: tuple[Clause, ...]) -> ParsedDocument:
-    doc = doc_from_json(d["doc"])
-    mine = tuple(c for c in clauses if c.doc_id == doc.id)
-    preamble = next((c for c in mine if c.no == 0), None)
-    return ParsedDocument(
-        doc=doc, raw="", title=d["title"],
+class LazyDocument(ParsedDocument):
+    """A ParsedDocument whose preamble and clauses are built from the loaded index's clause
+    table (indexer/clausetable.py) when first asked for; equal to the eager one."""
+
+    @cached_property
+    def preamble(self) -> Clause | None:
+        table, rows = self.__dict__["_rows"]
+        zero = rows[table.no[rows] == 0]
+        return table[int(zero[0])] if len(zero) else None
+
+    @cached_property
+    def clauses(self) -> tuple[Clause, ...]:
+        table, rows = self.__dict__["_rows"]
+        return tuple(table[int(r)] for r in rows[table.no[rows] != 0])
+
+    def __eq__(self, other):
+        if not isinstance(other, ParsedDocument):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(ParsedDocument))
+
+    __hash__ = ParsedDocument.__hash__
+
+
+def document_from_json(d: dict, table, rows) -> ParsedDocument:
+    """The document of record `d`; its clauses are rows `rows` (an int array, in order) of
+    `table`: the first of number 0 is the preamble, those numbered 1.. its clauses."""
+    p = object.__new__(LazyDocument)
+    p.__dict__.update(
+        doc=doc_from_json(d["doc"]), raw="", title=d["title"],
         notice=Notice(**d["notice"]) if d.get("notice") else None,
-        preamble=preamble,
         parts=tuple(Part(label=x["label"], title=x["title"], numbers=tuple(x["numbers"]))
                     for x in d["parts"]),
-        clauses=tuple(c for c in mine if c.no != 0),
-        cited_titles=tuple(d.get("cited_titles", ())))
+        segments=(), cited_titles=tuple(d.get("cited_titles", ())), _rows=(table, rows))
+    return p

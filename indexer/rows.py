@@ -6,14 +6,18 @@ import threading
 
 import numpy as np
 
+from .clausetable import ClauseTable
+
 
 class ClauseRows:
     def __init__(self, clauses):
-        self.keys = np.array([c.key for c in clauses], dtype=object)
-        self.row_of = {c.key: i for i, c in enumerate(clauses)}
+        """`clauses`: a ClauseTable (its columns are used, no clause is built) or a sequence."""
+        table = ClauseTable.of(clauses)
+        self.keys = table.keys
+        self.row_of = dict(zip(table.keys.tolist(), range(len(table))))
         # the preamble states the basis, not a measure: it is never a search result
         # (questions about the document reach it through PolicyQA.pinned)
-        self.results = np.array([c.no != 0 for c in clauses], dtype=bool)
+        self.results = table.no != 0
         self._memo: dict[tuple[str, int], tuple[object, object]] = {}
         self._lock = threading.Lock()
 

@@ -3,7 +3,9 @@
 `segments/<name>/` holds everything retrieval needs for its documents:
   meta.json            documents (id → document key), counts, dim, and checksums of the files
   documents.json       the documents' records (title, notice, parts)
-  clauses.json         the clauses, text verbatim
+  clauses.jsonl        the clauses, text verbatim, one record a line; clauses.idx.npy their
+                       byte offsets; clauses.cols.json key, document, number and units of every
+                       row (read without building the clauses: clausetable.py)
   tok.* / bg.*         postings of jieba terms and of character bigrams (postings.py)
   p_owner.npy          clause row (in this segment) of every passage
   p_sent.npy           sentence index of every passage in its clause
@@ -34,11 +36,12 @@ from corpus.model import ParsedDocument
 from . import postings
 from .dense import make_faiss_index, passages, read_faiss_index
 from .inputs import clause_texts, index_text
+from .clausetable import FILES as CLAUSE_FILES, ClauseWriter, SegmentClauses
 from .integrity import checksums, verify
-from .records import clause_from_json, clause_to_json, document_to_json
+from .records import document_to_json
 from .tokenize import char_bigrams, tokenize
 
-FILES = ("documents.json", "clauses.json", "p_owner.npy", "p_sent.npy", "passage_vectors.npy",
+FILES = ("documents.json",) + CLAUSE_FILES + ("p_owner.npy", "p_sent.npy", "passage_vectors.npy",
          "dense.faiss", "clause_vectors.npy", "title_vectors.npy") + postings.files("tok") + postings.files("bg")
 
 
@@ -103,8 +106,10 @@ def build(parsed: Sequence[ParsedDocument], keys: dict[str, str], seg_root: Path
     postings.build([char_bigrams(t) for t in texts]).save(tmp, "bg")
     (tmp / "documents.json").write_text(json.dumps([document_to_json(p) for p in parsed],
                                                    ensure_ascii=False), encoding="utf-8")
-    (tmp / "clauses.json").write_text(json.dumps([clause_to_json(c) for c in clauses],
-                                                 ensure_ascii=False), encoding="utf-8")
+    w = ClauseWriter(tmp)
+    for c in clauses:
+        w.add_clause(c)
+    w.close()
     np.save(tmp / "p_owner.npy", np.asarray(owner, dtype=np.int32), allow_pickle=False)
     np.save(tmp / "p_sent.npy", np.asarray(sent, dtype=np.int32), allow_pickle=False)
     np.save(tmp / "passage_vectors.npy", vectors, allow_pickle=False)
@@ -120,7 +125,7 @@ class Segment:
     path: Path
     meta: dict
     documents: list           # document records (JSON)
-    clauses: list             # Clause
+    clauses: SegmentClauses   # keys, document, number by row; records read by row
     tok: postings.Postings
     bg: postings.Postings
     p_owner: np.ndarray
@@ -142,7 +147,7 @@ class Segment:
         if check:
             verify(d, meta.get("files"))
         docs = orjson.loads((d / "documents.json").read_bytes())
-        clauses = [clause_from_json(c) for c in orjson.loads((d / "clauses.json").read_bytes())]
+        clauses = SegmentClauses(d, int(meta.get("clauses", -1)))
         seg = cls(d, meta, docs, clauses, postings.Postings.load(d, "tok"), postings.Postings.load(d, "bg"),
                   np.load(d / "p_owner.npy", allow_pickle=False), np.load(d / "p_sent.npy", allow_pickle=False),
                   read_faiss_index(d / "dense.faiss"),
@@ -163,19 +168,20 @@ def merge(segs: Sequence[tuple[Segment, set[str]]], seg_root: Path, dense_kind: 
     name = new_name()
     tmp = seg_root / (name + ".tmp")
     tmp.mkdir()
-    docs, clauses, owner, sent, vecs, cvecs, tok, bg, keys, ckeys = [], [], [], [], [], [], [], [], {}, {}
+    docs, owner, sent, vecs, cvecs, tok, bg, keys, ckeys = [], [], [], [], [], [], [], {}, {}
+    w = ClauseWriter(tmp)
     per_doc: dict[str, int] = {}
     tvecs = []
     offset = 0
     for seg, removed in segs:
-        keep = np.array([c.doc_id not in removed for c in seg.clauses], dtype=bool)
+        keep = seg.clauses.keep(removed)
         new_row = np.cumsum(keep) - 1 + offset
         docs += [d for d in seg.documents if d["doc"]["id"] not in removed]
         tvecs += [v for d, v in zip(seg.documents, seg.title_vectors) if d["doc"]["id"] not in removed]
         keys.update({k: v for k, v in seg.meta["docs"].items() if k not in removed})
         ckeys.update({k: v for k, v in seg.meta["keys"].items() if k not in removed})
         per_doc.update({k: v for k, v in seg.meta["passages_by_doc"].items() if k not in removed})
-        clauses += [c for c, k in zip(seg.clauses, keep) if k]
+        seg.clauses.copy_to(w, keep)
         live = keep[seg.p_owner] if len(seg.p_owner) else np.zeros(0, bool)
         owner.append(new_row[seg.p_owner[live]])
         sent.append(seg.p_sent[live])
@@ -189,8 +195,7 @@ def merge(segs: Sequence[tuple[Segment, set[str]]], seg_root: Path, dense_kind: 
     postings.merge(tok).save(tmp, "tok")
     postings.merge(bg).save(tmp, "bg")
     (tmp / "documents.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
-    (tmp / "clauses.json").write_text(json.dumps([clause_to_json(c) for c in clauses],
-                                                 ensure_ascii=False), encoding="utf-8")
+    n = w.close()
     np.save(tmp / "p_owner.npy", np.concatenate(owner).astype(np.int32), allow_pickle=False)
     np.save(tmp / "p_sent.npy", np.concatenate(sent).astype(np.int32), allow_pickle=False)
     np.save(tmp / "passage_vectors.npy", vectors, allow_pickle=False)
@@ -198,7 +203,7 @@ def merge(segs: Sequence[tuple[Segment, set[str]]], seg_root: Path, dense_kind: 
             allow_pickle=False)
     np.save(tmp / "title_vectors.npy", np.asarray(tvecs, np.float32).reshape(len(tvecs), dim),
             allow_pickle=False)
-    meta = {"docs": keys, "keys": ckeys, "passages_by_doc": per_doc, "clauses": len(clauses), "passages": len(vectors), "dim": dim,
+    meta = {"docs": keys, "keys": ckeys, "passages_by_doc": per_doc, "clauses": n, "passages": len(vectors), "dim": dim,
             "merged_from": [s.name for s, _ in segs]}
     return _finish(tmp, seg_root / name, meta, dense_kind, vectors)
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.model import Clause, Document, ParsedDocument
+from corpus.model import Document, ParsedDocument
 
+from .clausetable import ClauseTable
 from .errors import IndexFormatError
 from .fields import FILES as FIELD_FILES, Fields, RowVectors, read_examples
 from .integrity import IntegrityError, verify
@@ -23,7 +24,7 @@ from .segdense import SegmentedDense
 from .segment import Segment
 from .settings import Settings
 
-FORMAT = 6
+FORMAT = 7          # 7: clause records read by row (clausetable.py)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ROOT = Path(os.environ.get("POLICYQA_INDEX", PROJECT_ROOT / ".policyqa" / "index"))
 COMMIT_FILES = ("missing.json",) + FIELD_FILES
@@ -35,7 +36,7 @@ class IndexData:
     params: dict
     documents: tuple[ParsedDocument, ...]
     missing: tuple[Document, ...]
-    clauses: tuple[Clause, ...]
+    clauses: ClauseTable                    # a Sequence[Clause]; given a tuple, made a table
     bm25: "SegmentedBM25"
     dense: "SegmentedDense"
     fields: "Fields | None" = None          # bigram field, clause vectors, example questions
@@ -43,6 +44,9 @@ class IndexData:
     title_vectors: np.ndarray | None = None  # one per document, in `documents` order
     build_id: str = ""                      # the commit directory's name (see current_id)
     notes: tuple[str, ...] = ()             # what a reader should tell the user (stale, rebuilt)
+
+    def __post_init__(self):
+        self.clauses = ClauseTable.of(self.clauses)
 
     @property
     def settings(self) -> Settings:
@@ -117,17 +121,16 @@ def load_dir(d: Path, root: Path | str | None = None) -> IndexData:
         segs = [Segment.load(segments_dir(root) / name) for name in params["segments"]]
         removed = {k: set(v) for k, v in params.get("removed", {}).items()}
         s = Settings.from_dict(params["settings"])
-        clauses: list[Clause] = []
-        gmaps = []
+        gmaps, keeps, n = [], [], 0
         for seg in segs:
-            gone = removed.get(seg.name, set())
-            keep = np.array([c.doc_id not in gone for c in seg.clauses], dtype=bool)
+            keep = seg.clauses.keep(removed.get(seg.name, set()))
             g = np.full(len(seg.clauses), -1, dtype=np.int64)
-            g[keep] = np.arange(len(clauses), len(clauses) + int(keep.sum()))
+            g[keep] = np.arange(n, n + int(keep.sum()))
             gmaps.append(g)
-            clauses += [c for c, k in zip(seg.clauses, keep) if k]
-        n = len(clauses)
+            keeps.append(keep)
+            n += int(keep.sum())
         where = row_locations(gmaps, n)          # global row -> (segment, local row), once
+        clauses = ClauseTable.of_segments([seg.clauses for seg in segs], keeps, where)
         dim = int(params["dim"])
         bm25 = SegmentedBM25([(seg.tok, g) for seg, g in zip(segs, gmaps)], n, s.k1, s.b, where)
         bigram = SegmentedBM25([(seg.bg, g) for seg, g in zip(segs, gmaps)], n, s.k1, s.b, where)
@@ -135,15 +138,12 @@ def load_dir(d: Path, root: Path | str | None = None) -> IndexData:
         rows = ClauseRows(clauses)
         examples, ev = read_examples(d, rows.row_of)
         fields = Fields(bigram, RowVectors([seg.clause_vectors for seg in segs], where, dim), examples, ev)
-        by_doc: dict[str, list[Clause]] = {}
-        for c in clauses:
-            by_doc.setdefault(c.doc_id, []).append(c)
         docs, tvec = {}, {}                      # live documents and their title vectors
         for seg in segs:
             for x, v in zip(seg.documents, seg.title_vectors):
                 i = x["doc"]["id"]
                 if i not in removed.get(seg.name, ()):
-                    docs[i], tvec[i] = document_from_json(x, tuple(by_doc.get(i, ()))), v
+                    docs[i], tvec[i] = document_from_json(x, clauses, clauses.rows_of(i)), v
         order = [i for i in params.get("order", []) if i in docs]
         documents = tuple(docs[i] for i in order + sorted(set(docs) - set(order)))
         for seg in segs:
@@ -159,7 +159,7 @@ def load_dir(d: Path, root: Path | str | None = None) -> IndexData:
                                f"{reason}); rebuild with `policyqa index --rebuild`") from None
     data = IndexData(
         root=root, params=params, documents=documents,
-        missing=tuple(doc_from_json(x) for x in missing), clauses=tuple(clauses), bm25=bm25,
+        missing=tuple(doc_from_json(x) for x in missing), clauses=clauses, bm25=bm25,
         dense=dense, fields=fields,
         passage_sent=np.concatenate([seg.p_sent for seg in segs]) if segs else np.zeros(0, np.int32),
         title_vectors=np.asarray([tvec[p.doc.id] for p in documents], np.float32).reshape(len(documents), dim),

@@ -5,11 +5,9 @@ Layout of `<root>` (default `.policyqa/index` in the project):
   build-<stamp>/
     params.json                  format, versions, settings, encoder id, fingerprint, counts,
                                  and `files`: size + sha256 of every file below (checked on load)
-    documents.json               documents (manifest entries, notice, parts) incl. missing ones
-    clauses.json                 clause records, verbatim text
-    tokens.json                  BM25 tokens per clause
-    sentences.json               [clause row, sentence index, passage] per dense vector
-    dense.faiss                  faiss index over normalised passage vectors (flat; sq8 when huge)
+    missing.json                 documents referenced but not loaded
+    examples.json, example_vectors.npy   example questions (fields.py)
+  segments/seg-<stamp>/          the documents' records, clauses, postings and vectors (segment.py)
   build-<stamp>-<pid>.tmp/       a build in progress, owned by process <pid>
   .lock                          held by the one process building (corpus.lock)
 A crash mid-build leaves `current` pointing at the previous complete build. Readers never take

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corpus.model import Clause
 from corpus.units import unit_core
+from indexer.clausetable import ClauseTable
 from indexer.tokenize import normalise, synonyms
 
 LEAD_WORDS = ("牵头", "主管", "主责", "负总责")
@@ -26,8 +28,9 @@ class UnitQuery:
 class UnitCatalog:
     """Every unit named in the clauses, findable by full name, core name or alias."""
 
-    def __init__(self, clauses: tuple[Clause, ...]):
-        names = sorted({u for c in clauses for u in c.units})
+    def __init__(self, clauses: Sequence[Clause]):
+        table = ClauseTable.of(clauses)          # the units column: no clause is built
+        names = sorted({u for lead, partner in table.units.values() for u in lead + partner})
         self.names = tuple(names)
         forms: dict[str, set[str]] = {}
         for name in names:
@@ -77,14 +80,15 @@ def asks_who(question: str) -> bool:
     return bool(_WHO.search(question))
 
 
-def clauses_for(uq: UnitQuery, clauses: tuple[Clause, ...]) -> dict[str, list[Clause]]:
-    """{unit: clauses where it has the asked role}, in clause order."""
+def clauses_for(uq: UnitQuery, clauses: Sequence[Clause], allowed=None) -> dict[str, list[Clause]]:
+    """{unit: clauses where it has the asked role}, in clause order; only clauses whose key is
+    in `allowed` (a set of keys; None = all). Only the matching clauses are built."""
+    table = ClauseTable.of(clauses)
     out: dict[str, list[Clause]] = {}
     for unit in uq.units:
-        hits = []
-        for c in clauses:
-            if (uq.role in ("lead", "any") and unit in c.lead_units) or \
-               (uq.role in ("partner", "any") and unit in c.partner_units):
-                hits.append(c)
-        out[unit] = hits
+        rows = [r for r, (lead, partner) in table.units.items()
+                if ((uq.role in ("lead", "any") and unit in lead) or
+                    (uq.role in ("partner", "any") and unit in partner))
+                and (allowed is None or table.keys[r] in allowed)]
+        out[unit] = [table[r] for r in rows]
     return out

@@ -12,6 +12,7 @@ from corpus.library import effective_manifest
 from corpus.manifest import Manifest
 from corpus.model import Clause, Document, ParsedDocument
 from indexer import store
+from indexer.clausetable import ClauseTable
 from indexer.encoders import Encoder, make_encoder
 from indexer.settings import Settings
 
@@ -69,7 +70,8 @@ class PolicyQA:
         return self.data.missing
 
     @property
-    def clauses(self) -> tuple[Clause, ...]:
+    def clauses(self) -> ClauseTable:
+        """Every clause by row (indexer/clausetable.py: columns without building clauses)."""
         return self.data.clauses
 
     def primary(self) -> ParsedDocument:
@@ -102,8 +104,8 @@ class PolicyQA:
         pinned = [k for k in self.pinned(question) if allowed is None or k in allowed]
         if pinned:
             by_key = {h.key: h for h in hits}
-            rows = {c.key: c for c in self.clauses}
-            first = [by_key.get(key) or self.hit_for(rows[key]) for key in pinned]
+            row_of = self.data.rows.row_of
+            first = [by_key.get(key) or self.hit_for(self.clauses[row_of[key]]) for key in pinned]
             hits = first + [h for h in hits if h.key not in set(pinned)]
         return hits[:top_k]
 
@@ -138,7 +140,8 @@ class PolicyQA:
             return allowed_keys(self, filters)
         # a named document is searched whatever the scope
         allowed = allowed_keys(self, replace(filters or Filters(), scope="all"))
-        keys = {c.key for c in self.clauses if c.doc_id in named}
+        t = self.data.clauses
+        keys = {k for i in named for k in t.keys[t.rows_of(i)].tolist()}
         return keys if allowed is None else (keys & allowed) or allowed
 
     def _named(self, question: str) -> list[str]:
@@ -240,7 +243,7 @@ class PolicyQA:
     def _scope_basis(self, allowed) -> tuple:
         rows = sorted(self.searcher.row_of[k] for k in allowed if k in self.searcher.row_of)
         vocab = set().union(*(self.data.bm25.doc_terms(r) for r in rows)) if rows else set()
-        in_scope = {self.clauses[r].doc_id for r in rows}
+        in_scope = set(self.data.clauses.doc_ids[rows].tolist()) if rows else set()
         return vocab, covered_places([d for i, d in self.docs.items() if i in in_scope], self.docs)
 
     def loaded_names(self) -> list[str]:

@@ -89,24 +89,25 @@ def _allowed_keys(qa, f: Filters) -> set[str] | None:
         why = "is referenced but not loaded (add it with `policyqa add`)" if set(unknown) <= missing \
             else "is not a document id (`policyqa docs` lists them)"
         raise SearchError(f"--doc {', '.join(unknown)} {why}")
+    table = qa.data.clauses                 # columns: no clause is built here
     keys = set()
-    for c in qa.clauses:
-        d = docs[c.doc_id]
-        if c.doc_id in repealed and not f.include_repealed:
+    for doc_id, rows in table.by_doc.items():
+        d = docs[doc_id]
+        if doc_id in repealed and not f.include_repealed:
             continue
-        if c.doc_id in superseded or c.doc_id not in in_scope:
+        if doc_id in superseded or doc_id not in in_scope:
             continue
-        if f.docs and c.doc_id not in f.docs:
+        if f.docs and doc_id not in f.docs:
             continue
         if f.levels and d.level not in f.levels:
             continue
-        keys.add(c.key)
+        keys.update(table.keys[rows].tolist())
     if f.dept:
         units = set(qa.catalog.find(f.dept))
         if not units:
             raise SearchError(f"--dept {f.dept!r} names no responsible unit in the loaded documents; "
                               "try a name like 市科技局 or 财政局")
-        keys &= {c.key for c in qa.clauses if units & set(c.units)}
+        keys &= {table.keys[r] for r, (lead, partner) in table.units.items() if units & set(lead + partner)}
     if not keys:
         raise SearchError("no clause matches these filters"
                           + (" (repealed documents are left out; add --include-repealed)" if repealed else "")

@@ -8,6 +8,7 @@ oldest first, each a dict {"question": str, "citations": [clause keys], "answere
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from corpus.model import Clause
 
@@ -34,12 +35,28 @@ _FILLER = re.compile(r"[\s，,。？?！!：:、“”\"'（）()]|那么|那|�
                      r"部门|单位|开始|时候|什么|有|还|又|再|看看|看|给我|我|要|想|知道|具体|呀|吧|一|条|项|个")
 
 
-def clause_index(qa) -> dict[str, Clause]:
-    """{key: clause} of the loaded index, built once per PolicyQA."""
-    idx = qa.__dict__.get("_followup_index")
-    if idx is None:
-        idx = qa.__dict__["_followup_index"] = {c.key: c for c in qa.clauses}
-    return idx
+class _ByKey(Mapping):
+    """{key: clause} over the loaded index's rows; a clause is built when looked up."""
+
+    def __init__(self, data):
+        self.row_of, self.table = data.rows.row_of, data.clauses
+
+    def __getitem__(self, key: str) -> Clause:
+        return self.table[self.row_of[key]]
+
+    def __contains__(self, key) -> bool:
+        return key in self.row_of
+
+    def __iter__(self):
+        return iter(self.row_of)
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+
+def clause_index(qa) -> Mapping[str, Clause]:
+    """{key: clause} of the loaded index."""
+    return _ByKey(qa.data)
 
 
 def intent_of(question: str) -> str | None:

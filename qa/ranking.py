@@ -39,4 +39,4 @@ class Searcher(search.Searcher):
         return sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def _doc_of_key(self, key: str) -> str:
-        return self.data.clauses[self.row_of[key]].doc_id
+        return self.data.clauses.doc_ids[self.row_of[key]]

@@ -29,8 +29,7 @@ def lookup_answer(qa, question: str, no: int, doc_id: str | None = None) -> Answ
 
 def unit_answer(qa, question: str, uq: dept.UnitQuery, allowed=None) -> Answer:
     """The clauses a unit leads or partners in, listed per unit."""
-    found = dept.clauses_for(uq, tuple(c for c in qa.clauses
-                                       if allowed is None or c.key in allowed))
+    found = dept.clauses_for(uq, qa.clauses, allowed)
     role = {"lead": "牵头", "partner": "配合", "any": "牵头或配合"}[uq.role]
     cited: list[Clause] = []
     lines = []

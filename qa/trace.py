@@ -53,7 +53,7 @@ def similarity(qa, child: int, parent: int) -> tuple[float, float, float]:
 
 
 def trace(qa, key: str, top: int = 3, threshold: float = THRESHOLD) -> Trace:
-    rows = {c.key: i for i, c in enumerate(qa.clauses)}
+    rows = qa.data.rows.row_of
     if key not in rows:
         from .search import SearchError
         raise SearchError(f"no clause {key!r}; keys look like liuzhou-2021:5 (see `policyqa search --json`)")
@@ -68,7 +68,8 @@ def trace(qa, key: str, top: int = 3, threshold: float = THRESHOLD) -> Trace:
         if not parent.loaded:
             missing.append(parent)
             continue
-        cand = [i for i, c in enumerate(qa.clauses) if c.doc_id == pid and c.no != 0]
+        t = qa.data.clauses
+        cand = [int(i) for i in t.rows_of(pid) if t.no[i] != 0]
         scored = []
         for i in cand:
             score, cos, lex = similarity(qa, row, i)

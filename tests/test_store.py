@@ -31,7 +31,7 @@ def test_round_trip(index_root, manifest):
     assert names == ["example_vectors.npy", "examples.json", "missing.json", "params.json"]
     (seg,) = data.params["segments"]
     seg_files = sorted(p.name for p in (index_root / "segments" / seg).iterdir())
-    assert {"clauses.json", "dense.faiss", "passage_vectors.npy", "clause_vectors.npy",
+    assert {"clauses.jsonl", "clauses.idx.npy", "clauses.cols.json", "dense.faiss", "passage_vectors.npy", "clause_vectors.npy",
             "tok.terms.json", "tok.t_rows.npy", "bg.terms.json", "meta.json"} <= set(seg_files)
     assert not any(n.endswith((".pkl", ".pickle")) for n in seg_files)
     assert data.fields.clause_vectors.shape == (22, data.dense.dim)

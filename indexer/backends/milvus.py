@@ -63,9 +63,11 @@ class MilvusBackend:
         self.data = data
         self.row_of = data.rows.row_of
         self.doc_keys: dict[str, set[str]] = {}
-        for c in data.clauses:
-            if c.no != 0:
-                self.doc_keys.setdefault(c.doc_id, set()).add(c.key)
+        t = data.clauses
+        for doc_id, rows in t.by_doc.items():
+            live = t.keys[rows[t.no[rows] != 0]].tolist()
+            if live:
+                self.doc_keys.setdefault(doc_id, set()).update(live)
 
     # ---- filters ---------------------------------------------------------------------
     def expr(self, allowed: set[str] | None) -> str | None:
