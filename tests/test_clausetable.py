@@ -1,6 +1,7 @@
 """Clause records read by row (indexer/clausetable.py): the lazy table gives exactly the clauses
 the records hold, leaves removed documents out, and turns damage into a rebuild message."""
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import orjson
@@ -12,6 +13,7 @@ from indexer import clausetable, integrity, plan, store
 from indexer.clausetable import ClauseTable, ClauseWriter, SegmentClauses
 from indexer.errors import IndexFormatError
 from indexer.records import clause_from_json
+from qa.docs import docs_table
 from ui.cli import main
 
 from .test_robust_writes import doc_text
@@ -58,28 +60,49 @@ def test_segment_rows_are_the_written_clauses(tmp_path_factory, clauses, removed
     assert ClauseTable.of(live)[:] == tuple(live) and ClauseTable.of(table) is table
 
 
+def _library(root, tmp_path, alone=("C",)):
+    """The city measures plus documents A, B (one segment: added together) and C (and any
+    other of `alone`, a segment each); then B is removed. Returns the index root and B's id."""
+    assert main(["--index-dir", str(root), "index"]) == 0
+    for tag in ("A", "B") + alone:
+        (tmp_path / f"{tag}.txt").write_text(doc_text(tag), encoding="utf-8")
+    with open(tmp_path / "A.txt", "a", encoding="utf-8") as f:   # more live rows than B's: kept as is
+        f.write("第三条 本办法由高新区管委会负责解释。\n第四条 本办法自发布之日起施行。\n")
+    assert main(["--index-dir", str(root), "add", str(tmp_path / "A.txt"), str(tmp_path / "B.txt")]) == 0
+    for tag in alone:
+        assert main(["--index-dir", str(root), "add", str(tmp_path / f"{tag}.txt"), "--id", f"doc-{tag.lower()}"]) == 0
+    (b_id,) = [p.doc.id for p in store.load(root).documents if p.doc.title.startswith("测试B")]
+    assert main(["--index-dir", str(root), "remove", b_id]) == 0
+    return root, b_id
+
+
+@pytest.fixture
+def segmented(kb_dirs, tmp_path):
+    """B's rows stay in the segment it shares with A, marked removed."""
+    return _library(kb_dirs[1], tmp_path)
+
+
 @pytest.fixture
 def merged(kb_dirs, tmp_path, monkeypatch):
-    """The city measures plus doc-a and doc-c, doc-b removed, small segments merged."""
-    home, root = kb_dirs
+    """Small segments merged (records copied from segment to segment)."""
     monkeypatch.setattr(plan, "FACTOR", 2)
-    assert main(["--index-dir", str(root), "index"]) == 0
-    for tag in ("A", "B", "C"):
-        src = tmp_path / f"{tag}.txt"
-        src.write_text(doc_text(tag), encoding="utf-8")
-        assert main(["--index-dir", str(root), "add", str(src), "--id", f"doc-{tag.lower()}"]) == 0
-    assert main(["--index-dir", str(root), "remove", "doc-b"]) == 0
-    return root
+    return _library(kb_dirs[1], tmp_path, alone=("C", "D"))
 
 
-def test_loaded_table_equals_the_records_and_the_parsed_documents(merged, manifest):
-    data = store.load(merged)
-    segs = [merged / "segments" / s for s in data.params["segments"]]
+@pytest.mark.parametrize("layout", ["segmented", "merged"])
+def test_loaded_table_equals_the_records_and_the_parsed_documents(layout, request, manifest):
+    root, b_id = request.getfixturevalue(layout)
+    data = store.load(root)
+    segs = [root / "segments" / s for s in data.params["segments"]]
     removed = data.params.get("removed", {})
     want = [c for d in segs for c in _records(d) if c.doc_id not in removed.get(d.name, ())]
     assert [data.clauses[i] for i in range(len(data.clauses))] == want == list(data.clauses)
-    assert any("doc-b" in v for v in removed.values())      # its rows are still in a segment
-    assert not any(c.doc_id == "doc-b" for c in data.clauses)
+    if layout == "segmented":                             # B's rows are there, left out
+        assert any(b_id in v for v in removed.values()) and any(c.doc_id == b_id for d in segs
+                                                                for c in _records(d))
+    else:
+        assert any(json.loads((d / "meta.json").read_text("utf-8")).get("merged_from") for d in segs)
+    assert not any(c.doc_id == b_id for c in data.clauses) and len(want) == len(data.clauses)
     assert data.clauses.keys.tolist() == [c.key for c in want] == list(data.rows.row_of)
     assert data.rows.results.tolist() == [c.no != 0 for c in want]
     (city,) = manifest.parse_all()
@@ -90,7 +113,11 @@ def test_loaded_table_equals_the_records_and_the_parsed_documents(merged, manife
         eager = ParsedDocument(p.doc, "", p.title, p.notice, p.preamble, p.parts, p.clauses,
                                cited_titles=p.cited_titles)
         assert p == eager and eager == p and hash(p) == hash(eager)
-    assert [p.doc.id for p in data.documents] == ["liuzhou-2021", "doc-a", "doc-c"]
+    assert data.documents[0].doc.id == "liuzhou-2021"
+    assert sorted(p.title[:3] for p in data.documents[1:]) == ["测试A", "测试C"] + ["测试D"] * (layout == "merged")
+    counts = docs_table(SimpleNamespace(documents=data.documents, missing=data.missing, data=data))
+    assert {r["id"]: r["clauses"] for r in counts if r["loaded"]} == \
+        {p.doc.id: sum(1 for c in want if c.doc_id == p.doc.id and c.no) for p in data.documents}
 
 
 def _reseal(seg_dir, *names):
@@ -102,6 +129,7 @@ def _reseal(seg_dir, *names):
 
 
 def test_damaged_offsets_or_records_are_caught_not_misread(merged):
+    merged = merged[0]
     names = store.load(merged).params["segments"]
     part = max(range(len(names)), key=lambda i: (merged / "segments" / names[i] / clausetable.RECORDS).stat().st_size)
     seg = merged / "segments" / names[part]            # the city measures' segment
