@@ -3,7 +3,8 @@ added versions of one law are resolved when the manifest is read."""
 from types import SimpleNamespace
 
 from corpus import library
-from corpus.model import Document
+from corpus.model import Clause, Document
+from indexer.clausetable import ClauseTable
 from ui import cli
 
 LAW = """中华人民共和国蓝鲸法（测试用虚构文本）
@@ -33,9 +34,13 @@ def test_docs_display_lines(monkeypatch, capsys):
     rows = [doc("whale-0", date="2008-01-01", published="2008-01-01", superseded_by="whale-1"),
             doc("whale-1", date="2018-10-26", published="2008-01-01", revised="2018-10-26",
                 effective="2008-03-01")]
-    fake = SimpleNamespace(documents=[SimpleNamespace(doc=d, clauses=(1, 2)) for d in rows], missing=[])
+    clauses = ClauseTable.of([Clause(key=f"{d.id}:{n}", doc_id=d.id, no=n, label="", heading="", text="",
+                                     body="") for d in rows for n in (1, 2)])
+    fake = SimpleNamespace(documents=[SimpleNamespace(doc=d) for d in rows], missing=[],
+                           data=SimpleNamespace(clauses=clauses))       # docs counts from columns
     monkeypatch.setattr(cli, "_open", lambda args: fake)
     assert cli.main(["docs"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[1].split() == ["公布2008-01-01，已被", "whale-1", "取代（旧版本）"]
     assert "修订/修正2018-10-26" in out[3] and "施行2008-03-01" in out[3]
+    assert "已加载，2条" in out[0] and "已加载，2条" in out[2]
