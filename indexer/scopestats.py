@@ -18,12 +18,14 @@ def scope_rows(data, allowed) -> np.ndarray | None:
     """Boolean mask of the rows of every document holding an allowed clause; None = all."""
     if allowed is None:
         return None
-    row_of = data.rows.row_of
-    docs = {data.clauses[row_of[k]].doc_id for k in allowed if k in row_of}
+    row_of, table = data.rows.row_of, data.clauses        # columns: no clause is built
+    docs = set(table.doc_ids[[row_of[k] for k in allowed if k in row_of]].tolist())
     mask = np.zeros(len(row_of), dtype=bool)
     for p in data.documents:
-        if p.doc.id in docs:
-            mask[[row_of[c.key] for c in p.all_clauses if c.key in row_of]] = True
+        if p.doc.id in docs:                   # its preamble (first row numbered 0) and clauses
+            rows = table.rows_of(p.doc.id)
+            mask[rows[table.no[rows] != 0]] = True
+            mask[rows[table.no[rows] == 0][:1]] = True
     return mask
 
 

@@ -13,6 +13,7 @@ from indexer import clausetable, integrity, plan, store
 from indexer.clausetable import ClauseTable, ClauseWriter, SegmentClauses
 from indexer.errors import IndexFormatError
 from indexer.records import clause_from_json
+from indexer.scopestats import scope_rows
 from qa.docs import docs_table
 from ui.cli import main
 
@@ -115,6 +116,13 @@ def test_loaded_table_equals_the_records_and_the_parsed_documents(layout, reques
         assert p == eager and eager == p and hash(p) == hash(eager)
     assert data.documents[0].doc.id == "liuzhou-2021"
     assert sorted(p.title[:3] for p in data.documents[1:]) == ["测试A", "测试C"] + ["测试D"] * (layout == "merged")
+    row_of = data.rows.row_of                     # scope statistics' rows, from the columns
+    for allowed in ({want[0].key}, {c.key for c in want if c.doc_id != "liuzhou-2021"}, set()):
+        docs, eager = {want[row_of[k]].doc_id for k in allowed}, np.zeros(len(want), bool)
+        for p in data.documents:
+            if p.doc.id in docs:
+                eager[[row_of[c.key] for c in p.all_clauses]] = True
+        assert scope_rows(data, frozenset(allowed)).tolist() == eager.tolist()
     counts = docs_table(SimpleNamespace(documents=data.documents, missing=data.missing, data=data))
     assert {r["id"]: r["clauses"] for r in counts if r["loaded"]} == \
         {p.doc.id: sum(1 for c in want if c.doc_id == p.doc.id and c.no) for p in data.documents}
