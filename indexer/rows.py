@@ -9,6 +9,16 @@ import numpy as np
 from .clausetable import ClauseTable
 
 
+class KeySet(frozenset):
+    """A frozenset of clause keys that also knows their rows in one loaded index (`rows`; `of`:
+    that index's keys array), so ClauseRows.rows_in need not look 10^5 keys up."""
+
+    def __new__(cls, keys, rows: np.ndarray, of: np.ndarray):
+        s = super().__new__(cls, keys)
+        s.rows, s.of = rows, of
+        return s
+
+
 class ClauseRows:
     def __init__(self, clauses):
         """`clauses`: a ClauseTable (its columns are used, no clause is built) or a sequence."""
@@ -42,7 +52,13 @@ class ClauseRows:
         None = all)."""
         return self.results if allowed is None else self.memo(allowed, "ok", self._mask)
 
+    def rows_in(self, allowed):
+        """The rows of the keys in `allowed` (a set of clause keys) that this index holds."""
+        if isinstance(allowed, KeySet) and allowed.of is self.keys:
+            return allowed.rows
+        return [self.row_of[k] for k in allowed if k in self.row_of]
+
     def _mask(self, allowed) -> np.ndarray:
         m = np.zeros(len(self.keys), dtype=bool)
-        m[[self.row_of[k] for k in allowed if k in self.row_of]] = True
+        m[self.rows_in(allowed)] = True
         return m & self.results

@@ -19,7 +19,7 @@ def scope_rows(data, allowed) -> np.ndarray | None:
     if allowed is None:
         return None
     row_of, table = data.rows.row_of, data.clauses        # columns: no clause is built
-    docs = set(table.doc_ids[[row_of[k] for k in allowed if k in row_of]].tolist())
+    docs = set(table.doc_ids[data.rows.rows_in(allowed)].tolist())
     mask = np.zeros(len(row_of), dtype=bool)
     for p in data.documents:
         if p.doc.id in docs:                   # its preamble (first row numbered 0) and clauses

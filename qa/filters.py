@@ -9,8 +9,11 @@ and a question naming a loaded document searches that document whatever the scop
 from __future__ import annotations
 
 import threading
-
 from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.rows import KeySet
 
 from .search import SearchError
 
@@ -67,7 +70,7 @@ def allowed_keys(qa, f: Filters | None) -> set[str] | None:
     except KeyError:
         pass
     keys = _allowed_keys(qa, f)
-    keys = frozenset(keys) if keys is not None else None
+    keys = frozenset(keys) if keys is not None and not isinstance(keys, frozenset) else keys
     with _LOCK:
         if len(cache) >= 64:
             cache.pop(next(iter(cache)), None)
@@ -90,7 +93,7 @@ def _allowed_keys(qa, f: Filters) -> set[str] | None:
             else "is not a document id (`policyqa docs` lists them)"
         raise SearchError(f"--doc {', '.join(unknown)} {why}")
     table = qa.data.clauses                 # columns: no clause is built here
-    keys = set()
+    keys, rows_in = set(), []
     for doc_id, rows in table.by_doc.items():
         d = docs[doc_id]
         if doc_id in repealed and not f.include_repealed:
@@ -102,12 +105,15 @@ def _allowed_keys(qa, f: Filters) -> set[str] | None:
         if f.levels and d.level not in f.levels:
             continue
         keys.update(table.keys[rows].tolist())
+        rows_in.append(rows)
     if f.dept:
         units = set(qa.catalog.find(f.dept))
         if not units:
             raise SearchError(f"--dept {f.dept!r} names no responsible unit in the loaded documents; "
                               "try a name like 市科技局 or 财政局")
         keys &= {table.keys[r] for r, (lead, partner) in table.units.items() if units & set(lead + partner)}
+    elif keys:                              # with its rows: masks need no key lookups
+        keys = KeySet(keys, np.sort(np.concatenate(rows_in)), qa.data.rows.keys)
     if not keys:
         raise SearchError("no clause matches these filters"
                           + (" (repealed documents are left out; add --include-repealed)" if repealed else "")

@@ -176,3 +176,23 @@ def test_damaged_offsets_or_records_are_caught_not_misread(merged):
     _reseal(seg, clausetable.RECORDS)
     with pytest.raises(IndexFormatError, match="does not match clauses.jsonl.*rebuild"):
         store.load(merged)
+
+
+def test_filter_key_sets_carry_their_rows(segmented, encoder):
+    from qa import PolicyQA
+    from qa.filters import Filters, allowed_keys
+    from indexer.rows import KeySet
+    data = store.load(segmented[0])
+    qa = PolicyQA(data, encoder)
+    t, rows = data.clauses, data.rows
+    for f in (Filters(docs=("doc-c",)), Filters(docs=("doc-c", "liuzhou-2021")), Filters(levels=("city",))):
+        allowed = allowed_keys(qa, f)
+        assert isinstance(allowed, KeySet) and allowed is allowed_keys(qa, f)
+        want = sorted(i for i in range(len(t)) if t.keys[i] in allowed)
+        assert list(rows.rows_in(allowed)) == want == sorted(rows.row_of[k] for k in allowed)
+        assert rows.ok(allowed).tolist() == [i in want and t.no[i] != 0 for i in range(len(t))]
+    plain = frozenset(allowed)                      # any other key set: looked up key by key
+    assert sorted(rows.rows_in(plain)) == want
+    other = KeySet(allowed, np.array([0]), np.array(list(t.keys), dtype=object))  # another index's
+    assert sorted(rows.rows_in(other)) == want
+    assert not isinstance(allowed_keys(qa, Filters(dept="市科技局")), KeySet)    # units: plain keys
