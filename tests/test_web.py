@@ -156,3 +156,23 @@ def test_clause_cross_links_name_other_clauses_of_the_same_document(tmp_path, en
                                             "test-xref:2")]
     html = render.clause_block(qa, "test-xref:3", 1, 1, [], [])
     assert 'data-key="test-xref:2"' in html and "第九条" in html and html.count("pqa-xref") == 1
+
+
+def test_browse_spells_out_documents_up_to_a_clause_budget_then_lists_titles(tmp_path, encoder):
+    from corpus import library
+    from indexer import store
+    from indexer.settings import Settings
+    from qa import PolicyQA
+    home = tmp_path / "home"
+    src = tmp_path / "b.txt"
+    src.write_text("测试条例<i>（测试用虚构文本）\n第一条 鲸落园区的管理。\n第二条 鲸落园区的补助。\n", encoding="utf-8")
+    library.add(str(src), home, doc_id="test-b")
+    m = library.effective_manifest(home)
+    store.build(m, Settings(), home / "index", encoder=encoder)
+    qa = PolicyQA.open(home / "index", manifest=m, encoder=encoder)
+    whole = render.browse_html(qa)
+    assert "鲸落园区的补助" in whole and "其余" not in whole
+    page = render.browse_html(qa, limit=5)          # the city measures alone pass the budget
+    assert page.count("<details>") == 22 and "鲸落园区" not in page
+    assert "其余1个文件（只列标题）" in page and "测试条例&lt;i&gt;" in page and "<i>" not in page
+    assert render.browse_html(qa, limit=0).count("<details>") == 22     # the first always shown

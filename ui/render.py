@@ -232,12 +232,25 @@ def clause_list_html(parsed) -> str:
             f'<ol class="pqa-parsed">{items}</ol>')
 
 
-def browse_html(qa) -> str:
-    """Every part and clause of every loaded document, with lead units; click to open."""
-    out = []
+BROWSE_CLAUSES = 1000     # clauses the 条款浏览 tab spells out; later documents are listed by title
+
+
+def _doc_heading(p) -> str:
+    return (f"《{esc(p.doc.title)}》（{esc(p.doc.issuer)}，{esc(p.doc.date)}，"
+            f"{esc(level_name(p.doc.level))}）")
+
+
+def browse_html(qa, limit: int = BROWSE_CLAUSES) -> str:
+    """Every part and clause of the loaded documents, with lead units; click to open. The
+    documents are spelled out in order until `limit` clauses are shown (the first always);
+    the rest are listed by title, so a library of thousands of laws does not send every
+    clause to every browser (151k clauses: ~200 MB of HTML)."""
+    out, shown, rest = [], 0, []
     for p in qa.documents:
-        out.append(f"<h3>《{esc(p.doc.title)}》（{esc(p.doc.issuer)}，{esc(p.doc.date)}，"
-                   f"{esc(level_name(p.doc.level))}）</h3>")
+        if shown >= limit and out:
+            rest.append(p)
+            continue
+        out.append(f"<h3>{_doc_heading(p)}</h3>")
         if p.preamble:
             out.append(f"<details><summary>序言</summary><p>{esc(p.preamble.text)}</p></details>")
         in_parts = {n for part in p.parts for n in part.numbers}
@@ -245,12 +258,19 @@ def browse_html(qa) -> str:
         loose = tuple(c.no for c in p.clauses if c.no not in in_parts)
         if loose:
             groups.insert(0, ("", loose))
+        by_no = {c.no: c for c in p.clauses}
         for title, numbers in groups:
             if title:
                 out.append(f"<h4>{esc(title)}</h4>")
             for no in numbers:
-                c = p.clause(no)
+                c = by_no[no]
                 lead = f"<small>牵头：{esc('、'.join(c.lead_units))}</small>" if c.lead_units else ""
                 out.append(f"<details><summary>{esc(c.label + c.heading)} {lead}</summary>"
                            f"<p>{esc(c.text)}</p></details>")
+        shown += len(p.clauses)
+    if rest:
+        out.append(f'<h3>其余{len(rest)}个文件（只列标题）</h3><p class="pqa-note">条款较多，这里只展开前面的'
+                   f"文件；其余文件的条款可在问答中查看，例如“《{esc(rest[0].doc.short or rest[0].doc.title)}》"
+                   "第一条讲什么”。</p><ul>"
+                   + "".join(f"<li>{_doc_heading(p)}</li>" for p in rest) + "</ul>")
     return "".join(out)
