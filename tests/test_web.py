@@ -163,4 +163,5 @@ def test_browse_spells_out_documents_up_to_a_clause_budget_then_lists_titles(tmp
     page = render.browse_html(qa, limit=5)          # the city measures alone pass the budget
     assert page.count("<details>") == 22 and "鲸落园区" not in page
     assert "其余1个文件（只列标题）" in page and "测试条例&lt;i&gt;" in page and "<i>" not in page
+    assert "（，" not in page and "，，" not in page            # no empty issuer or date
     assert render.browse_html(qa, limit=0).count("<details>") == 22     # the first always shown

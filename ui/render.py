@@ -236,8 +236,9 @@ BROWSE_CLAUSES = 1000     # clauses the 条款浏览 tab spells out; later docum
 
 
 def _doc_heading(p) -> str:
-    return (f"《{esc(p.doc.title)}》（{esc(p.doc.issuer)}，{esc(p.doc.date)}，"
-            f"{esc(level_name(p.doc.level))}）")
+    """《title》（issuer，date，level）, leaving out what the document does not give."""
+    facts = [x for x in (p.doc.issuer, p.doc.date, level_name(p.doc.level)) if x]
+    return f"《{esc(p.doc.title)}》（{esc('，'.join(facts))}）"
 
 
 def browse_html(qa, limit: int = BROWSE_CLAUSES) -> str:
