@@ -211,3 +211,10 @@ class ClauseTable(Sequence):
 
     def rows_of(self, doc_id: str) -> np.ndarray:
         return self.by_doc.get(doc_id, np.zeros(0, np.int64))
+
+    def document_rows(self, doc_id: str) -> tuple[int | None, np.ndarray]:
+        """(preamble row or None, clause rows) of a document, as its ParsedDocument holds them:
+        the first row numbered 0 is the preamble (序言), the rows numbered 1.. its clauses."""
+        rows = self.rows_of(doc_id)
+        zero = rows[self.no[rows] == 0]
+        return (int(zero[0]) if len(zero) else None), rows[self.no[rows] != 0]

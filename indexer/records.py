@@ -48,14 +48,14 @@ class LazyDocument(ParsedDocument):
 
     @cached_property
     def preamble(self) -> Clause | None:
-        table, rows = self.__dict__["_rows"]
-        zero = rows[table.no[rows] == 0]
-        return table[int(zero[0])] if len(zero) else None
+        table = self.__dict__["_table"]
+        row = table.document_rows(self.doc.id)[0]
+        return table[row] if row is not None else None
 
     @cached_property
     def clauses(self) -> tuple[Clause, ...]:
-        table, rows = self.__dict__["_rows"]
-        return tuple(table[int(r)] for r in rows[table.no[rows] != 0])
+        table = self.__dict__["_table"]
+        return tuple(table[int(r)] for r in table.document_rows(self.doc.id)[1])
 
     def __eq__(self, other):
         if not isinstance(other, ParsedDocument):
@@ -65,14 +65,14 @@ class LazyDocument(ParsedDocument):
     __hash__ = ParsedDocument.__hash__
 
 
-def document_from_json(d: dict, table, rows) -> ParsedDocument:
-    """The document of record `d`; its clauses are rows `rows` (an int array, in order) of
-    `table`: the first of number 0 is the preamble, those numbered 1.. its clauses."""
+def document_from_json(d: dict, table) -> ParsedDocument:
+    """The document of record `d`; its preamble and clauses are its rows of `table` (a
+    ClauseTable: ClauseTable.document_rows)."""
     p = object.__new__(LazyDocument)
     p.__dict__.update(
         doc=doc_from_json(d["doc"]), raw="", title=d["title"],
         notice=Notice(**d["notice"]) if d.get("notice") else None,
         parts=tuple(Part(label=x["label"], title=x["title"], numbers=tuple(x["numbers"]))
                     for x in d["parts"]),
-        segments=(), cited_titles=tuple(d.get("cited_titles", ())), _rows=(table, rows))
+        segments=(), cited_titles=tuple(d.get("cited_titles", ())), _table=table)
     return p

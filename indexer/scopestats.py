@@ -22,10 +22,11 @@ def scope_rows(data, allowed) -> np.ndarray | None:
     docs = set(table.doc_ids[data.rows.rows_in(allowed)].tolist())
     mask = np.zeros(len(row_of), dtype=bool)
     for p in data.documents:
-        if p.doc.id in docs:                   # its preamble (first row numbered 0) and clauses
-            rows = table.rows_of(p.doc.id)
-            mask[rows[table.no[rows] != 0]] = True
-            mask[rows[table.no[rows] == 0][:1]] = True
+        if p.doc.id in docs:                   # its preamble and clauses
+            preamble, rows = table.document_rows(p.doc.id)
+            mask[rows] = True
+            if preamble is not None:
+                mask[preamble] = True
     return mask
 
 

@@ -143,7 +143,7 @@ def load_dir(d: Path, root: Path | str | None = None) -> IndexData:
             for x, v in zip(seg.documents, seg.title_vectors):
                 i = x["doc"]["id"]
                 if i not in removed.get(seg.name, ()):
-                    docs[i], tvec[i] = document_from_json(x, clauses, clauses.rows_of(i)), v
+                    docs[i], tvec[i] = document_from_json(x, clauses), v
         order = [i for i in params.get("order", []) if i in docs]
         documents = tuple(docs[i] for i in order + sorted(set(docs) - set(order)))
         for seg in segs:

@@ -9,7 +9,7 @@ def docs_table(qa) -> list[dict]:
         d = p.doc
         rows.append({"id": d.id, "title": d.title, "level": d.level, "issuer": d.issuer,
                      "date": d.date, "number": d.number, "loaded": True,
-                     "clauses": int((table.no[table.rows_of(d.id)] != 0).sum()), "implements": list(d.implements),
+                     "clauses": len(table.document_rows(d.id)[1]), "implements": list(d.implements),
                      "effective": d.effective, "repealed": d.repealed, "format": d.format,
                      "published": d.published, "revised": d.revised, "superseded_by": d.superseded_by})
     for d in qa.missing:

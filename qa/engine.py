@@ -241,7 +241,7 @@ class PolicyQA:
         return self.data.rows.memo(allowed, "basis", self._scope_basis)
 
     def _scope_basis(self, allowed) -> tuple:
-        rows = sorted(self.searcher.row_of[k] for k in allowed if k in self.searcher.row_of)
+        rows = sorted(self.data.rows.rows_in(allowed))
         vocab = set().union(*(self.data.bm25.doc_terms(r) for r in rows)) if rows else set()
         in_scope = set(self.data.clauses.doc_ids[rows].tolist()) if rows else set()
         return vocab, covered_places([d for i, d in self.docs.items() if i in in_scope], self.docs)

@@ -69,7 +69,7 @@ def trace(qa, key: str, top: int = 3, threshold: float = THRESHOLD) -> Trace:
             missing.append(parent)
             continue
         t = qa.data.clauses
-        cand = [int(i) for i in t.rows_of(pid) if t.no[i] != 0]
+        cand = t.document_rows(pid)[1].tolist()
         scored = []
         for i in cand:
             score, cos, lex = similarity(qa, row, i)
