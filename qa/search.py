@@ -88,8 +88,12 @@ class Searcher:
                     lex.bigram, self._memory_run(question, qvec, allowed), allowed)
 
     def bm25_for(self, allowed) -> object:
-        """The BM25 scorer of a search over `allowed`: its scope's statistics
-        (indexer.scopestats), so term weights, coverage and the evidence agree with the run."""
+        """The BM25 scorer whose statistics the backend's runs over `allowed` used — the
+        scope's (indexer.scopestats) or the whole collection's (a backend with
+        `scope_stats = False`, e.g. Milvus) — so term weights, coverage and the evidence
+        agree with the run."""
+        if not getattr(self.backend, "scope_stats", True):
+            allowed = None
         return lexical(self.data, allowed, self.settings)[0]
 
     def _memory_run(self, question: str, qvec: np.ndarray, allowed: set[str] | None) -> dict[str, float]:

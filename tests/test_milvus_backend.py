@@ -107,6 +107,19 @@ def test_add_and_remove_follow_and_a_cut_off_sync_resumes(kb, tmp_path, encoder)
     assert next(iter(s.fuse(s.runs(q))))[0].startswith("test-articles:")
     # after an incremental add BM25 still sees the whole corpus (milvus-lite: clauses rewritten)
     assert s.runs(q).bm25 == pytest.approx(e.runs(q).bm25, rel=1e-4)
+    # a search in one document's scope: Milvus scores with the collection's statistics, the
+    # embedded backend with the scope's, and each one's coverage / matched terms follow its own
+    city = {c.key for c in data.clauses if c.doc_id != "test-articles" and c.no}
+    assert s.bm25_for(city) is data.bm25 and e.bm25_for(city) is not data.bm25
+    q2 = "研发费用补助奖励"
+    for searcher in (s, e):
+        runs = searcher.runs(q2, city)
+        scorer = searcher.bm25_for(city)
+        for h in searcher.hits(runs, top_k=3):
+            row = searcher.row_of[h.key]
+            assert h.coverage == scorer.coverage(list(runs.tokens), row)
+    assert {h.key: h.coverage for h in s.hits(s.runs(q2, city), top_k=3)} != \
+        {h.key: h.coverage for h in e.hits(e.runs(q2, city), top_k=3)}
 
     # a sync cut off after the rows, before the document's marker: the next one rewrites it once
     before = backend.counts()

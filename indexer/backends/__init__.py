@@ -84,6 +84,9 @@ class LexDense:
 
 class Backend(Protocol):
     name: str
+    # whether a filtered search is scored with the BM25 statistics of its scope
+    # (indexer/scopestats.py, when settings.scope_stats) or always with the whole collection's
+    scope_stats: bool
 
     def runs(self, question: str, tokens: list[str], qvec: np.ndarray,
              allowed: set[str] | None, settings) -> LexDense:

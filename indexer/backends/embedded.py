@@ -21,6 +21,7 @@ def top(scores: np.ndarray, k: int) -> np.ndarray:
 
 class EmbeddedBackend:
     name = "embedded"
+    scope_stats = True            # lexical(): the scope's statistics when settings.scope_stats
 
     def __init__(self, data):
         self.data = data

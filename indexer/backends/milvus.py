@@ -45,6 +45,7 @@ def weighted_query(tokens: list[str], weight: float, max_den: int = 10) -> tuple
 
 class MilvusBackend:
     name = "milvus"
+    scope_stats = False           # the collection's statistics in every scope (module docstring)
 
     def __init__(self, client, uri: str, config: BackendConfig):
         self.client, self.uri, self.config = client, uri, config
