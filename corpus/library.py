@@ -24,6 +24,7 @@ from .manifest import Manifest, _doc_from_json, find_document, load_builtin
 from .model import LEVELS, Document
 from .versions import resolve_versions
 from .docmeta import iso_date, read_dates, read_title
+from .level import guess_level, read_issuer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NUMBER_RE = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
@@ -76,15 +77,6 @@ def infer_metadata(text: str, title_hint: str = "") -> dict:
     head = "\n".join(lines[:12]) + "\n" + "\n".join(lines[-8:])
     return {"title": title, "number": number, "date": dates.in_force or iso_date(head),
             "published": dates.published, "revised": dates.revised, "effective": dates.effective}
-
-
-def guess_level(title: str, issuer: str) -> str:
-    s = (issuer or "") + (title or "")
-    if "国务院" in s or "国家" in (issuer or ""):
-        return "national"
-    if "广西" in s or "自治区" in s:
-        return "region"
-    return "city"
 
 
 def match_reference(manifest: Manifest, title: str, number: str | None) -> Document | None:
@@ -221,10 +213,11 @@ def stage_add(source: str, h: Path | None = None, *, doc_id: str | None = None,
         return Change(committed, None, AddResult(base_doc, "unchanged", bool(ref and ref.id == target_id), -1))
     base = base_doc or Document(id=target_id, title=title or target_id, short=title or target_id,
                                 issuer="", date=None, level="city")
+    issuer = issuer or base.issuer or ("" if base_doc else read_issuer(title, text))
     doc = replace(
         base, title=title or base.title, short=base.short if base_doc else (title or target_id),
-        issuer=issuer or base.issuer, date=date or meta["date"] or base.date,
-        level=level or (base.level if base_doc else guess_level(title, issuer or "")),
+        issuer=issuer, date=date or meta["date"] or base.date,
+        level=level or (base.level if base_doc else guess_level(title, issuer)),
         number=number or base.number, parser="general",
         implements=tuple(implements) if implements is not None else base.implements,
         effective=effective or base.effective or meta["effective"], repealed=repealed or base.repealed,

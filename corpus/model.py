@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LEVELS = ("national", "region", "city")
-LEVEL_NAMES = {"national": "国家级", "region": "自治区级", "city": "市级"}
+LEVELS = ("national", "region", "province", "city")
+LEVEL_NAMES = {"national": "国家级", "region": "自治区级", "province": "省级", "city": "市级"}
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from .render import clause_list_html, esc
 
 EXTENSIONS = (".txt", ".docx", ".pdf", ".html", ".htm")
 EXPECTED = (CorpusError, LoadError, IndexError_, EncoderError, ValueError, OSError)
-LEVEL_CHOICES = [("自动判断", ""), ("国家级", "national"), ("自治区级", "region"), ("市级", "city")]
+LEVEL_CHOICES = [("自动判断", ""), ("国家级", "national"), ("自治区级", "region"), ("省级", "province"),
+                 ("市级", "city")]
 
 
 class Admin:

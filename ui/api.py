@@ -45,7 +45,7 @@ class Turn(BaseModel):
 
 class FiltersIn(BaseModel):
     docs: list[str] = Field(default_factory=list, max_length=50)
-    levels: list[str] = Field(default_factory=list, max_length=3)
+    levels: list[str] = Field(default_factory=list, max_length=4)
     dept: str | None = Field(None, max_length=100)
     include_repealed: bool = False
 

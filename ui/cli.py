@@ -12,6 +12,7 @@ from pathlib import Path
 from corpus.errors import CorpusError
 from corpus.library import effective_manifest
 from corpus.loaders import LoadError
+from corpus.model import LEVELS
 from indexer import store
 from indexer.encoders import EncoderError
 from indexer.errors import IndexError_
@@ -224,7 +225,7 @@ def cmd_bench(args) -> int:
 
 def _filter_args(s) -> None:
     s.add_argument("--doc", action="append", help="only this document (repeatable)")
-    s.add_argument("--level", action="append", choices=("national", "region", "city"))
+    s.add_argument("--level", action="append", choices=LEVELS)
     s.add_argument("--dept", help="only clauses this unit leads or partners in")
     s.add_argument("--include-repealed", action="store_true", help="also search repealed documents")
     s.add_argument("--scope", choices=("home", "family", "all"), default="",
@@ -290,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bulk add: commit every N documents (and every 60 s; default 50)")
     s.add_argument("--id")
     s.add_argument("--title")
-    s.add_argument("--level", choices=("national", "region", "city"))
+    s.add_argument("--level", choices=LEVELS)
     s.add_argument("--issuer")
     s.add_argument("--date", help="发布日期 YYYY-MM-DD")
     s.add_argument("--number", help="文号, e.g. 国发〔2020〕7号")

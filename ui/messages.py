@@ -29,7 +29,7 @@ _RULES = (
     (re.compile(r"(\S+) is a built-in document"), r"\1 是内置文件，不能替换"),
     (re.compile(r"(\S+) is built in and cannot be removed"), r"\1 是内置文件，不能移除"),
     (re.compile(r"no added document '(.+?)'"), r"没有已添加的文件 “\1”（见“文件”页的列表）"),
-    (re.compile(r"--level must be one of"), "层级只能是 国家级、自治区级 或 市级"),
+    (re.compile(r"--level must be one of"), "层级只能是 国家级、自治区级、省级 或 市级"),
     (re.compile(r"--(date|effective|repealed) must (look like|be a real date)"), "日期请写成 2021-08-04 这样的格式，且是真实存在的日期"),
     (re.compile(r"no loaded document has clauses"), "没有可用的条款：请先添加文件"),
     (re.compile(r"no clauses|no text|found no clause", re.I), "没有从文件中解析出条款，请确认上传的是政策正文"),
