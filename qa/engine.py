@@ -6,6 +6,8 @@ confidence tiers (qa/route_retrieval.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
+
+import numpy as np
 from pathlib import Path
 
 from corpus.library import effective_manifest
@@ -20,6 +22,7 @@ from . import departments as dept
 from . import route_lookup, route_meta, route_retrieval
 from .confidence import load_tiers
 from .filters import DEFAULT_SCOPE, Filters, allowed_keys, scope_docs
+from .mentions import find_mentions, mention_term
 from .meta import meta_intent, mentioned, mentioned_missing
 from .places import covered_places
 from .ranking import Searcher
@@ -125,7 +128,10 @@ class PolicyQA:
             for clauses in dept.clauses_for(uq, self.clauses).values():
                 seen.extend(c.key for c in clauses if c.key not in seen)
             return seen
-        if meta_intent(question) and self.primary().preamble:
+        found = self._mentions(question, self._scope(question, None))
+        if found:
+            return [m.clause.key for m in found[1]]
+        if meta_intent(question) and not mention_term(question) and self.primary().preamble:
             return [self.primary().preamble.key]
         return []
 
@@ -192,7 +198,10 @@ class PolicyQA:
         uq = dept.parse_unit_query(question, self.catalog)
         if uq:
             return self._unit_answer(question, uq, allowed)
-        if intent:
+        found = self._mentions(question, allowed)
+        if found:
+            return route_lookup.mentions_answer(self, question, *found)
+        if intent and not mention_term(question):   # 哪几条提到X, X used nowhere: not meta
             return self._meta_answer(question, intent)
         a = self._retrieval_answer(question, allowed)
         if a.confidence != "answer" and not (filters and (filters.scope or filters.docs)) \
@@ -216,7 +225,8 @@ class PolicyQA:
             and bool(mentioned_missing(question, self.missing))
 
     def route(self, question: str) -> str:
-        """Which path `ask` takes: lookup | not_loaded | department | meta | retrieval."""
+        """Which path `ask` takes: lookup | not_loaded | department | mentions | meta |
+        retrieval."""
         if find_reference(question) is not None and not self._refers_to_missing(question):
             return "lookup"
         if meta_intent(question) == "basis":
@@ -225,9 +235,22 @@ class PolicyQA:
             return "not_loaded"
         if dept.parse_unit_query(question, self.catalog):
             return "department"
-        if meta_intent(question):
+        if self._mentions(question, self._scope(question, None)):
+            return "mentions"
+        if meta_intent(question) and not mention_term(question):
             return "meta"
         return "retrieval"
+
+    def _mentions(self, question: str, allowed) -> tuple[str, list] | None:
+        """(word, clauses using it) when the question asks where the text uses a word
+        (qa/mentions.py) and some clause in scope does; else None."""
+        term = mention_term(question)
+        if not term:
+            return None
+        t = self.data.clauses
+        rows = np.flatnonzero(self.data.rows.ok(allowed))     # clauses that may be results
+        found = find_mentions(term, (t[int(r)] for r in rows))
+        return (term, found) if found else None
 
     def evidence(self, question: str, allowed: set[str] | None = None):
         """(runs, top hits, Evidence) for a question on the retrieval path."""

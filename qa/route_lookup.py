@@ -47,3 +47,23 @@ def unit_answer(qa, question: str, uq: dept.UnitQuery, allowed=None) -> Answer:
     return Answer(question, "department", "\n".join(lines),
                   tuple(qa.hit_for(c) for c in cited),
                   evidence={"units": list(uq.units), "role": uq.role})
+
+
+MENTIONS_SHOWN = 12
+
+
+def mentions_answer(qa, question: str, term: str, found) -> Answer:
+    """Every clause in scope whose text uses `term` (qa/mentions.py), each with the sentence
+    that holds it; beyond MENTIONS_SHOWN the rest are named, not quoted."""
+    shown, rest = found[:MENTIONS_SHOWN], found[MENTIONS_SHOWN:]
+    docs = {m.clause.doc_id for m in found}
+    where = "各文件" if len(docs) > 1 else qa.docs[next(iter(docs))].citation_title
+    lines = [f"{where}中写到“{term}”的条款共{len(found)}条："]
+    hits = [qa.hit_for(m.clause) for m in shown]
+    for i, (m, h) in enumerate(zip(shown, hits), start=1):
+        lines.append(f"{i}. {h.citation}{m.clause.heading.rstrip('。')}：“{m.sentence}”【{i}】")
+    if rest:
+        lines.append("另有：" + "、".join(qa.hit_for(m.clause).citation for m in rest) + "。")
+    return Answer(question, "lookup", "\n".join(lines), tuple(hits),
+                  quotes=tuple((i, m.sentence) for i, m in enumerate(shown, start=1)),
+                  evidence={"term": term, "clauses": len(found)})

@@ -6,6 +6,7 @@ from . import departments as dept
 from .compose import compose, compose_none, compose_possible, pick_sentences
 from .confidence import signals
 from .evidence import measure
+from .quantity import NOTE, asks_figure, gives_figure
 from .trace import trace
 from .types import CONFIDENCE, Answer, Hit
 
@@ -53,8 +54,14 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
                       compose_none(REFUSAL, hits[:3], qa.loaded_names(), note),
                       tuple(hits[:3]), evidence=evidence_, confidence="none")
     top = hits[0]
-    chosen = hits[:3] if tier == "possible" else \
+    cited = hits[:3] if tier == "possible" else \
         [top] + [h for h in hits[1:3] if also_answers(top, h)]
+    # asks 多少 and no clause the answer would cite gives a figure: said so, never 答复
+    figure_missing = asks_figure(question) and not any(gives_figure(h.clause.text) for h in cited)
+    if figure_missing:
+        tier = "possible"
+        evidence_["figure_missing"] = True
+    chosen = hits[:3] if tier == "possible" else cited
     limit = 1 if tier == "possible" or len(chosen) > 1 else 2
     idf = qa.searcher.bm25_for(runs.allowed).idf
     quotes = [pick_sentences(h.clause, qa.searcher.row_of[h.key], runs.qvec,
@@ -63,7 +70,10 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
     quoted = tuple((i + 1, q) for i, qs in enumerate(quotes) for q in qs)
     if tier == "possible":
         kind = "department" if dept.asks_who(question) else "answer"
-        return Answer(question, kind, compose_possible(chosen, quotes), tuple(chosen),
+        text = compose_possible(chosen, quotes)
+        if figure_missing:
+            text = NOTE.format(citation=top.citation) + "\n" + text
+        return Answer(question, kind, text, tuple(chosen),
                       quotes=quoted, evidence=evidence_, confidence="possible")
     kind = "answer"
     text = compose(chosen, quotes, qa.docs)

@@ -150,3 +150,57 @@ def test_clause_of_a_document_not_loaded_is_not_the_home_clause(qa):
     a = qa.ask(q)
     assert a.kind == "refusal" and not a.answered and "未加载" in a.text
     assert qa.ask("第一条讲的是什么").citations[0].key == "liuzhou-2021:1"
+
+
+@pytest.mark.parametrize("q, term", [
+    ("文件中哪几条措施提到了“一事一议”？", "一事一议"), ("提到科技支行的条款有哪些", "科技支行"),
+    ("“飞地”出现在哪几条？", "飞地"), ("文件里哪里提到了院士", "院士"),
+    ("有哪些条款涉及“揭榜挂帅”", "揭榜挂帅"), ("市科技局牵头哪些措施", None),
+    ("高校在这些措施里能参与哪些事？", None), ("“首购首用”是什么意思", None),
+    ("一共有几条措施", None)])
+def test_mention_term(q, term):
+    from qa.mentions import mention_term
+    assert mention_term(q) == term
+
+
+@pytest.mark.parametrize("term", ["一事一议", "院士", "人才"])
+def test_where_the_text_uses_a_word_lists_every_clause_that_does(qa, parsed, term):
+    q = f"哪几条措施提到了“{term}”？"
+    expected = [c.key for c in parsed.clauses if term in c.text]
+    assert expected and qa.route(q) == "mentions"
+    a = qa.ask(q)
+    assert a.answered and [h.key for h in a.citations] == expected[:12]
+    for i, sentence in a.quotes:                       # verbatim sentences holding the word
+        assert term in sentence and sentence in a.citations[i - 1].clause.text
+    assert f"共{len(expected)}条" in a.text
+    assert [h.key for h in qa.search(q, top_k=len(expected))] == expected
+
+
+def test_a_word_no_clause_uses_goes_on_to_retrieval(qa):
+    q = "哪几条措施提到了“蓝鲸保护”？"
+    assert qa.route(q) == "retrieval" and not qa.ask(q).answered
+
+
+@pytest.mark.parametrize("q, asks", [("孵化器通过国家认定后能补助多少万？", True),
+                                     ("研发费用加计扣除的比例是多少", True), ("最高能补多少", True),
+                                     ("人才公寓怎么申请", False), ("一共有多少条措施", False)])
+def test_asks_figure(q, asks):
+    from qa.quantity import asks_figure
+    assert asks_figure(q) is asks
+
+
+@pytest.mark.parametrize("text, gives", [("给予财政资金补助。", False), ("享受75%研发经费投入", True),
+                                         ("奖励一百万元", True), ("提高至百分之十五", True),
+                                         ("支持建设一批孵化器", False)])
+def test_gives_figure(text, gives):
+    from qa.quantity import gives_figure
+    assert gives_figure(text) is gives
+
+
+def test_a_figure_the_clause_does_not_give_is_never_a_confident_answer(qa):
+    a = qa.ask("孵化器通过国家认定后能补助多少万？")
+    assert a.confidence == "possible" and a.evidence.get("figure_missing")
+    assert a.text.startswith(f"{a.citations[0].citation}没有写明问题所问的具体数额")
+    assert a.citations[0].clause.no == 9                 # the clause is still shown first
+    b = qa.ask("高新技术企业研发费用能加计扣除多少？")     # the clause gives 75% / 100%
+    assert b.answered and "75%" in b.text and not b.evidence.get("figure_missing")
