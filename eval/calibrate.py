@@ -24,7 +24,7 @@ from qa.confidence import MODEL_PATH, OUT_FEATURES, TOP_FEATURES, Logistic, Tier
 
 from .questions import load_questions
 
-DEV = ["eval/questions.jsonl", "eval/dev2.jsonl"]
+DEV = ["eval/questions.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl"]
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, features, l2: float = 0.1, steps: int = 3000,
@@ -110,7 +110,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.calibrate")
     ap.add_argument("--dev", nargs="+", default=DEV)
     ap.add_argument("--index-dir", default=None)
-    ap.add_argument("--max-refused", type=float, default=0.015)
+    # 0.5 %: cross-validated refusal rates ran below those of questions written later (dev3,
+    # blind: 2.0 % refused against 1.4 % cross-validated at a 1.5 % budget), and an answerable
+    # question refused costs more than an unanswerable one shown as 可能相关 (which says so)
+    ap.add_argument("--max-refused", type=float, default=0.005)
     ap.add_argument("--max-wrong", type=float, default=0.02)
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = ap.parse_args(argv)

@@ -105,7 +105,7 @@ def best(table, questions) -> tuple[dict, float]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.tune")
-    ap.add_argument("--dev", nargs="+", default=["eval/questions.jsonl", "eval/dev2.jsonl"])
+    ap.add_argument("--dev", nargs="+", default=["eval/questions.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl"])
     ap.add_argument("--folds", type=int, default=5)
     args = ap.parse_args(argv)
     if any("test" in p for p in args.dev):
