@@ -20,10 +20,10 @@ class Settings:
     # fusion and weights chosen by 5-fold CV on the dev split (`python -m eval.tune`)
     fusion: str = "z"                # rrf | CombSUM of normalised scores: minmax | z
     rrf_k: float = 60.0              # reciprocal-rank fusion constant
-    w_bm25: float = 0.5              # fusion weight of the BM25 run
+    w_bm25: float = 1.0              # fusion weight of the BM25 run
     w_dense: float = 2.0             # fusion weight of the dense run
     w_bigram: float = 0.5            # fusion weight of the character-bigram BM25 run
-    w_memory: float = 2.0            # fusion weight of the answered-example-question run
+    w_memory: float = 3.0            # fusion weight of the answered-example-question run
     # exact-phrase evidence: a clause both lexical runs (jieba, bigram) single out by more than
     # lex_z standard deviations gets lex_boost × the excess added (qa/ranking.py; 0 = off)
     lex_z: float = 2.0
