@@ -117,8 +117,8 @@ def main(argv=None) -> int:
     ap.add_argument("--max-wrong", type=float, default=0.02)
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = ap.parse_args(argv)
-    if any("test" in p.split("/")[-1] for p in args.dev):
-        print("policyqa: error: the test split is never used for fitting", file=sys.stderr)
+    if any(w in p.split("/")[-1] for p in args.dev for w in ("test", "holdout")):
+        print("policyqa: error: the test and holdout splits are never used for fitting", file=sys.stderr)
         return 2
     from qa import PolicyQA
     qa = PolicyQA.open(args.index_dir)

@@ -39,8 +39,11 @@ def write_report(metrics: dict, out: Path) -> Path:
          "Splits: " + "; ".join(f"**{n}** {m['n']} questions ({', '.join(f'{t} {c}' for t, c in m['counts'].items() if c)})"
                                 for n, m in splits.items()) + ".",
          "`dev` = eval/questions.jsonl + eval/dev2.jsonl + eval/dev3.jsonl: synonyms, fusion weights and the confidence "
-         "tiers were fitted on it. `test` = eval/test.jsonl, frozen, written blind by someone who saw "
-         "only the seed text; nothing is fitted on it. **The test figures are the ones that count.** "
+         "tiers were fitted on it, and its fact/paraphrase/multi questions are the answered-example memory. "
+         "`test` = eval/test.jsonl, frozen, written blind by someone who saw only the seed text; nothing "
+         "is fitted on it. `holdout` = eval/holdout.jsonl, written blind later in other styles (terse "
+         "keywords, long messages, colloquial terms, situations), first run at commit 6169d8f; nothing "
+         "is fitted on it either. **The test and holdout figures are the ones that count.** "
          f"Encoder `{splits[names[0]].get('encoder', '?')}`. Regenerate with `policyqa eval` (or `make eval`).\n",
          "Recall@k = share of in-scope questions with a gold clause in the top k (ranx `hit_rate@k`). "
          "`search` = hybrid ranking with clauses a question names outright (clause number, unit + "
@@ -90,17 +93,17 @@ def write_report(metrics: dict, out: Path) -> Path:
     if backends:
         from .parity import section
         L += section(backends["backend"], backends["uri"], backends["splits"])
-    last = names[-1]
-    fails = splits[last]["failures"]
-    L += [f"\n## Failed {last} questions ({len(fails)})\n",
-          "| id | type | question | gold | search top | ask confidence / citations | problem |",
-          "|---|---|---|---|---|---|---|"]
     short = lambda k: (k or "-").split(":")[-1]  # noqa: E731
-    for f in fails:
-        q = f["question"].replace("|", "｜")
-        L.append(f"| {f['id']} | {f['type']} | {q} | {','.join(map(short, f['gold'])) or '-'} | "
-                 f"{short(f['auto_top'])} | {f.get('confidence', f['kind'])} "
-                 f"{','.join(map(short, f['citations'][:4]))} | {'; '.join(f['problems'])} |")
+    for name in (names[1:] or names):       # the held-out splits (every split when only one)
+        fails = splits[name]["failures"]
+        L += [f"\n## Failed {name} questions ({len(fails)})\n",
+              "| id | type | question | gold | search top | ask confidence / citations | problem |",
+              "|---|---|---|---|---|---|---|"]
+        for f in fails:
+            q = f["question"].replace("|", "｜")
+            L.append(f"| {f['id']} | {f['type']} | {q} | {','.join(map(short, f['gold'])) or '-'} | "
+                     f"{short(f['auto_top'])} | {f.get('confidence', f['kind'])} "
+                     f"{','.join(map(short, f['citations'][:4]))} | {'; '.join(f['problems'])} |")
     path = out / "report.md"
     path.write_text("\n".join(L) + "\n", encoding="utf-8")
     return path

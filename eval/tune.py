@@ -108,7 +108,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dev", nargs="+", default=["eval/questions.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl"])
     ap.add_argument("--folds", type=int, default=5)
     args = ap.parse_args(argv)
-    if any("test" in p for p in args.dev):
+    if any("test" in p or "holdout" in p for p in args.dev):
         print("refusing to tune on a test split", file=sys.stderr)
         return 2
     from qa import PolicyQA

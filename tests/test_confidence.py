@@ -121,6 +121,8 @@ def test_tuning_and_calibration_refuse_the_test_split():
     from eval import calibrate, tune
     assert tune.main(["--dev", "eval/test.jsonl"]) == 2
     assert calibrate.main(["--dev", "eval/test.jsonl"]) == 2
+    assert tune.main(["--dev", "eval/holdout.jsonl"]) == 2
+    assert calibrate.main(["--dev", "eval/questions.jsonl", "eval/holdout.jsonl"]) == 2
 
 
 def test_evidence_is_measured_in_scope_not_over_the_library(tmp_path, manifest, index_root, encoder):

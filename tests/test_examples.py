@@ -23,11 +23,13 @@ def test_examples_come_from_dev_only_and_staff_file(tmp_path, monkeypatch):
     loaded = ex.load_examples()
     assert ("蓝色大鲸鱼怎么申请", ("liuzhou-2021:17",)) in loaded
     assert all(q not in ("没有答案的问题", "（五）讲什么") for q, _ in loaded)
-    test_questions = {json.loads(x)["question"] for x in
-                      (ex.EVAL / "test.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()}
-    dev_questions = {q for q, _ in loaded}
-    assert not (test_questions & dev_questions) or \
-        all(t in dev_questions for t in test_questions & dev_questions)  # no test line is read
+    def questions(name):
+        return {json.loads(x)["question"] for x in
+                (ex.EVAL / name).read_text(encoding="utf-8").splitlines() if x.strip()}
+    held_out = questions("test.jsonl") | questions("holdout.jsonl")
+    in_dev_files = set().union(*(questions(f) for f in ex.DEV_FILES))
+    examples = {q for q, _ in loaded}
+    assert held_out - in_dev_files and not (held_out - in_dev_files) & examples   # never read
     before = ex.fingerprint()
     with open(tmp_path / "examples.jsonl", "a", encoding="utf-8") as f:
         f.write("\n" + json.dumps({"question": "第二个新问题", "gold": ["liuzhou-2021:3"]}, ensure_ascii=False))

@@ -70,12 +70,13 @@ def test_eval_smoke_on_five_questions(index_root, tmp_path, capsys):
     assert code == 0
     import json
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"dev", "test", "_bridges"}
+    assert set(out) == {"dev", "test", "holdout", "_bridges"}
     m = out["test"]
     assert m["n"] == 5 and set(m["methods"]) == {"bm25", "bigram", "dense", "memory", "hybrid", "auto"}
     assert 0.0 <= m["methods"]["auto"]["hit_rate@1"] <= 1.0
     assert set(m["tiers"]) >= {"in_answer", "in_answer_wrong", "in_none", "out_answer"}
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "| search Recall@1 |" in report and "| dev | test |" in report
-    assert "## Failed test questions" in report
+    assert "## Failed test questions" in report and "## Failed holdout questions" in report
+    assert "## Failed dev questions" not in report                 # dev is fitted on
     assert (tmp_path / "recall_at_k.png").stat().st_size > 1000
