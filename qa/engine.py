@@ -29,6 +29,7 @@ from .ranking import Searcher
 from .refs import find_reference
 from .route_retrieval import strength as _strength
 from .search import SearchError
+from .smalltalk import reply as smalltalk_reply, small_talk
 from .types import Answer, Hit
 
 MAX_QUESTION = 500
@@ -178,6 +179,10 @@ class PolicyQA:
         """A cited answer. `history`: prior turns, oldest first, each {"question", "citations":
         [clause keys]}; a follow-up ("牵头单位是谁？") is resolved against the last one."""
         _check(question)
+        chat = small_talk(question)
+        if chat:                       # 你好 / 你是谁 / 谢谢: not a policy question
+            return Answer(question, "help", smalltalk_reply(chat, self.loaded_names()),
+                          confidence="none")
         if history:
             from .followup import resolve
             followed = resolve(self, question, history)
@@ -225,8 +230,10 @@ class PolicyQA:
             and bool(mentioned_missing(question, self.missing))
 
     def route(self, question: str) -> str:
-        """Which path `ask` takes: lookup | not_loaded | department | mentions | meta |
-        retrieval."""
+        """Which path `ask` takes: smalltalk | lookup | not_loaded | department | mentions |
+        meta | retrieval."""
+        if small_talk(question):
+            return "smalltalk"
         if find_reference(question) is not None and not self._refers_to_missing(question):
             return "lookup"
         if meta_intent(question) == "basis":

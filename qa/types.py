@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from corpus.model import Clause
 
-KINDS = ("answer", "lookup", "department", "meta", "refusal")
+KINDS = ("answer", "lookup", "department", "meta", "refusal", "help")
 CONFIDENCE = ("answer", "possible", "none")
 
 

@@ -45,6 +45,17 @@ def test_ask_text_has_citations(run):
     assert "\n引用：\n【1】《柳州市" in out
 
 
+def test_ask_small_talk_prints_the_help_head(run):
+    code, out, _ = run("ask", "你好，你是谁")
+    assert code == 0 and out.startswith("【使用说明】\n您好！我是高新区政策问答助手") and "【1】" not in out
+
+
+def test_small_talk_turn_renders_with_the_assistant_badge(qa):
+    from ui.render import message_html, turn_from_answer
+    html = message_html(turn_from_answer(qa.ask("你好")), 1, qa)
+    assert 'class="pqa-tier pqa-tier-help">助手<' in html and "未找到" not in html
+
+
 def test_batch_from_file_prints_json_lines(run, tmp_path):
     f = tmp_path / "qs.txt"
     f.write_text("（五）\n\n今天柳州天气怎么样？\n", encoding="utf-8")

@@ -204,3 +204,22 @@ def test_a_figure_the_clause_does_not_give_is_never_a_confident_answer(qa):
     assert a.citations[0].clause.no == 9                 # the clause is still shown first
     b = qa.ask("高新技术企业研发费用能加计扣除多少？")     # the clause gives 75% / 100%
     assert b.answered and "75%" in b.text and not b.evidence.get("figure_missing")
+
+
+@pytest.mark.parametrize("q, kind", [("你好", "hello"), ("你好，你是谁", "hello"), ("您好！请问你是机器人吗？", "hello"),
+                                     ("谢谢，辛苦了", "thanks"), ("好的谢谢", "thanks"), ("在吗", "hello"),
+                                     ("你好，研发费用能加计扣除多少", None), ("讲个笑话", None),
+                                     ("高新区", None), ("好", None)])
+def test_small_talk(q, kind):
+    from qa.smalltalk import small_talk
+    assert small_talk(q) == kind
+
+
+def test_small_talk_gets_a_reply_not_a_refusal(qa):
+    a = qa.ask("你好，你是谁")
+    assert (a.kind, a.confidence, a.answered, a.citations) == ("help", "none", False, ())
+    assert "政策问答助手" in a.text and "柳州措施" in a.text and "未找到" not in a.text
+    assert qa.route("你好，你是谁") == "smalltalk"
+    assert qa.ask("谢谢，辛苦了").text.startswith("不客气")
+    b = qa.ask("你好，研发费用能加计扣除多少")          # a greeting before a question: answered
+    assert b.kind == "answer" and "75%" in b.text

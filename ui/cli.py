@@ -129,7 +129,8 @@ def render_answer(a) -> str:
     does not already name its sources (clause lookups, unit lists, questions about the
     document) gets a citation list."""
     from qa.confidence import TIER_NAMES
-    lines = [f"【{TIER_NAMES[a.confidence]}】", a.text]
+    head = "使用说明" if a.kind == "help" else TIER_NAMES[a.confidence]
+    lines = [f"【{head}】", a.text]
     if a.citations and a.answered and "出处：" not in a.text:
         lines.append("")
         lines.append("引用：")

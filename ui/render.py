@@ -16,7 +16,7 @@ from qa.confidence import TIER_NAMES
 from qa.followup import clause_index
 
 KIND_NAMES = {"answer": "回答", "lookup": "条款原文", "department": "部门分工",
-              "meta": "文件信息", "refusal": "未找到"}
+              "meta": "文件信息", "refusal": "未找到", "help": "使用说明"}
 TIERS = {t: (name, f"pqa-tier-{t}") for t, name in TIER_NAMES.items()}   # badge, CSS class
 DISCLAIMER = "回答摘自政策原文，仅供参考，以原文为准。"
 # command-line hints in library texts, said the way a web user can act on them
@@ -76,7 +76,7 @@ def plain_text(turn: dict, qa) -> str:
 
 def message_html(turn: dict, t: int, qa) -> str:
     tier = tier_of(turn)
-    badge, cls = TIERS[tier]
+    badge, cls = ("助手", "pqa-tier-help") if turn.get("kind") == "help" else TIERS[tier]
     kind = "" if turn.get("kind") == "refusal" else KIND_NAMES.get(turn.get("kind"), "回答")
     body = _markers(esc(web_text(turn.get("answer", ""))).replace("\n", "<br>"), t)
     meta = esc(json.dumps({"question": turn.get("question", ""), "answer": web_text(turn.get("answer", "")),

@@ -11,6 +11,7 @@ CSS = """
 .pqa-tier-answer {background:#dcfce7; color:#166534;}
 .pqa-tier-possible {background:#fef9c3; color:#854d0e;}
 .pqa-tier-none {background:#f3f4f6; color:#4b5563;}
+.pqa-tier-help {background:#e0f2fe; color:#075985;}
 .pqa-kind {font-size:0.85em; color:#555;}
 .pqa-ref {text-decoration:none; cursor:pointer;}
 .pqa-actions {display:flex; flex-wrap:wrap; gap:6px; align-items:center; margin-top:6px; font-size:0.85em;}
