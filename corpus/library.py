@@ -31,7 +31,9 @@ NUMBER_RE = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[［(（]\s*(\d{4})\s*[〕\]�
 
 
 def home() -> Path:
-    return Path(os.environ.get("POLICYQA_HOME", PROJECT_ROOT / ".policyqa"))
+    """The user's documents folder: $POLICYQA_HOME (absolute; a relative one is taken from the
+    working directory) or .policyqa in the project."""
+    return Path(os.environ.get("POLICYQA_HOME", PROJECT_ROOT / ".policyqa")).expanduser().absolute()
 
 
 MAX_CLAUSES = int(os.environ.get("POLICYQA_MAX_CLAUSES", 5000))
@@ -45,7 +47,7 @@ def effective_manifest(h: Path | None = None, base: Manifest | None = None,
                        entries: list[dict] | None = None) -> Manifest:
     """Built-in documents plus the user's (`entries`: a staged change's instead of the committed
     ones), user entries filling the references they match."""
-    h = h or home()
+    h = Path(h).absolute() if h else home()   # sources resolve under it, not under corpus/data
     base = base or load_builtin()
     docs = {d.id: d for d in base.documents}
     order = [d.id for d in base.documents]

@@ -265,6 +265,20 @@ def test_sources_are_relative_so_a_moved_home_works(kb, tmp_path, capsys, monkey
     assert docstore.resolve_source(moved, old["source"]).is_relative_to(moved)
 
 
+def test_a_relative_home_is_taken_from_the_working_directory(tmp_path, monkeypatch):
+    """POLICYQA_HOME=.policyqa/x (as `make lawsfamily` sets it): documents added there are read
+    back from there, not from under the built-in corpus/data."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("POLICYQA_HOME", "rel/home")
+    f = tmp_path / "r.txt"
+    f.write_text(doc_text("R"), encoding="utf-8")
+    library.add(str(f), library.home(), doc_id="doc-r")
+    assert library.home() == tmp_path / "rel" / "home"
+    m = library.effective_manifest()
+    assert m.read(m.get("doc-r")) == doc_text("R")
+    assert library.effective_manifest(Path("rel/home")).get("doc-r").source == m.get("doc-r").source
+
+
 def test_validation_of_dates_and_references(tmp_path):
     src = tmp_path / "v.txt"
     src.write_text(doc_text("V"), encoding="utf-8")
