@@ -138,6 +138,18 @@ def test_answer_with_citations_opens_the_clause_in_the_panel(page):
     page.shot("answer")
 
 
+def test_small_talk_and_a_which_clauses_mention_question(page):
+    hello = page.ask("你好，你是谁")
+    assert hello.locator(".pqa-tier").inner_text() == "助手"
+    assert "政策问答助手" in hello.inner_text() and hello.locator("a.pqa-ref").count() == 0
+    a = page.ask("哪几条措施提到了“一事一议”？")
+    assert a.locator(".pqa-tier").inner_text() == "答复" and "共3条" in a.inner_text()
+    a.locator("a.pqa-ref[data-n='3']").first.click()
+    active = page.p.locator("#pqa-panel .pqa-active")
+    assert "加强组织领导保障" in active.inner_text() and "一事一议" in active.inner_text()
+    page.shot("mentions")
+
+
 def test_old_turn_markers_and_the_panel_scrolls_inside_itself(page):
     page.ask("（十七）讲什么")
     big = page.ask("市科技局牵头哪些措施")
