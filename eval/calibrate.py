@@ -24,7 +24,7 @@ from qa.confidence import MODEL_PATH, OUT_FEATURES, TOP_FEATURES, Logistic, Tier
 
 from .questions import load_questions
 
-DEV = ["eval/questions.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl"]
+DEV = ["eval/questions.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl", "eval/dev4.jsonl"]
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, features, l2: float = 0.1, steps: int = 3000,

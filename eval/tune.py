@@ -105,7 +105,8 @@ def best(table, questions) -> tuple[dict, float]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.tune")
-    ap.add_argument("--dev", nargs="+", default=["eval/questions.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl"])
+    ap.add_argument("--dev", nargs="+", default=["eval/questions.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl",
+                                              "eval/dev4.jsonl"])
     ap.add_argument("--folds", type=int, default=5)
     args = ap.parse_args(argv)
     if any("test" in p or "holdout" in p for p in args.dev):
@@ -127,8 +128,15 @@ def main(argv=None) -> int:
     cfg, top = best(table, qs)
     default = {"thesaurus": 0.0, "clause_vec": 0.0, "w_bm25": 1.0, "w_bigram": 0.0,
                "w_dense": 1.0, "w_memory": 0.0, "fusion": "rrf60", "lex_z": 0.0, "lex_boost": 0.0}
+    s = qa.searcher.settings
+    fusion = f"rrf{s.rrf_k:g}" if s.fusion == "rrf" else s.fusion
+    current = {"thesaurus": s.thesaurus, "clause_vec": s.clause_vec, "w_bm25": s.w_bm25,
+               "w_bigram": s.w_bigram, "w_dense": s.w_dense, "w_memory": s.w_memory,
+               "fusion": fusion, "lex_z": s.lex_z, "lex_boost": s.lex_boost}
+    in_grid = (s.thesaurus, s.clause_vec) in table
     out = {"questions": len(qs), "cv_mrr": round(float(np.mean(cv)), 4),
            "cv_folds": [round(x, 4) for x in cv], "best": cfg, "best_mrr": round(top, 4),
+           "current_mrr": round(score(table, current, qs), 4) if in_grid else None,
            "plain_rrf_mrr": round(score(table, default, qs), 4)}
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return 0

@@ -16,6 +16,7 @@ ANY_WORDS = ("负责", "承担", "涉及", "分工", "有关", "相关", "管哪
              "出现", "提到", "提及", "点名", "写到")      # 财政局出现在哪几条里
 _WHO = re.compile(r"谁牵头|谁负责|谁来牵头|谁配合|哪个(?:部门|单位)|哪些(?:部门|单位)|"
                   r"什么(?:部门|单位)|牵头单位|配合单位|责任单位|找谁|归谁管|谁管")
+_PERSON = re.compile(r"(?:主要)?负责(?:人|同志)|主管领导")
 _LIST = re.compile(r"哪些|哪几|哪一|哪项|哪条|哪个|什么|多少|几条|几项|列出|全部|所有")
 
 
@@ -69,6 +70,7 @@ def parse_unit_query(question: str, catalog: UnitCatalog) -> UnitQuery | None:
     units = catalog.find(question)
     if not units:
         return None
+    question = _PERSON.sub("", question)        # 负责人 is a person, not the role 负责
     has_role = any(w in question for w in LEAD_WORDS + PARTNER_WORDS + ANY_WORDS)
     if not has_role or not (_LIST.search(question) or question.rstrip("？?").endswith(LEAD_WORDS + PARTNER_WORDS)):
         return None

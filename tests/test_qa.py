@@ -223,3 +223,18 @@ def test_small_talk_gets_a_reply_not_a_refusal(qa):
     assert qa.ask("谢谢，辛苦了").text.startswith("不客气")
     b = qa.ask("你好，研发费用能加计扣除多少")          # a greeting before a question: answered
     assert b.kind == "answer" and "75%" in b.text
+
+
+@pytest.mark.parametrize("q, route", [("市科技局负责人在高新区管理机构里担任什么角色？", "retrieval"),
+                                      ("市科技局负责哪些措施", "department"),
+                                      ("市科技局主要负责人和管委会是什么关系", "retrieval")])
+def test_a_units_head_is_a_person_not_the_role(qa, q, route):
+    assert qa.route(q) == route
+
+
+@pytest.mark.parametrize("q, intent", [("文件的全称叫什么？", "title"), ("这份文件叫什么", "title"),
+                                       ("那个惠企平台叫什么，在文件哪一条？", None),
+                                       ("几个园区抱团合起来，官方管这叫什么？", None)])
+def test_title_intent_only_of_the_document(q, intent):
+    from qa.meta import meta_intent
+    assert meta_intent(q) == intent
