@@ -6,9 +6,9 @@ confidence tiers (qa/route_retrieval.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
-from pathlib import Path
 
 from corpus.library import effective_manifest
 from corpus.manifest import Manifest

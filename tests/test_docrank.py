@@ -1,5 +1,4 @@
 """The document-title evidence (qa/docrank.py), with hand-computed values."""
-import numpy as np
 import pytest
 
 from qa import docrank

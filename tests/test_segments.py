@@ -12,7 +12,6 @@ from indexer.bm25 import BM25Index
 from indexer.dense import make_faiss_index
 from indexer.segbm25 import SegmentedBM25
 from indexer.segdense import SegmentedDense
-from indexer.settings import Settings
 from ui.cli import main
 
 from .test_robust_writes import doc_text
