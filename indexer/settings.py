@@ -24,6 +24,11 @@ class Settings:
     w_dense: float = 2.0             # fusion weight of the dense run
     w_bigram: float = 0.5            # fusion weight of the character-bigram BM25 run
     w_memory: float = 3.0            # fusion weight of the answered-example-question run
+    # an example question counts only this close (cosine): under it the memory run's z-scores
+    # rank clauses by examples that are not paraphrases at all (a code like qbx searched in a
+    # new document lost to the city's examples). 0.84 lies below the 5th percentile (0.86) of
+    # the nearest example of any dev question, out-of-scope ones included; dev MRR unchanged
+    memory_floor: float = 0.84
     # exact-phrase evidence: a clause both lexical runs (jieba, bigram) single out by more than
     # lex_z standard deviations gets lex_boost × the excess added (qa/ranking.py; 0 = off)
     lex_z: float = 2.0

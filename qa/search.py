@@ -100,7 +100,7 @@ class Searcher:
         s, data = self.settings, self.data
         mem = data.fields.memory(question, qvec, len(self._keys)) if s.w_memory else \
             np.full(len(self._keys), -np.inf)
-        ok = data.rows.ok(allowed)
+        ok = data.rows.ok(allowed) & (mem >= s.memory_floor)     # settings.memory_floor
         mem = np.where(ok, mem, -np.inf)
         return {self._keys[i]: float(mem[i]) for i in _top(mem, s.fusion_depth) if np.isfinite(mem[i])}
 

@@ -62,3 +62,12 @@ def test_a_staff_example_leads_a_paraphrase_to_its_clause(tmp_path, monkeypatch,
     runs = qa.searcher.runs("蓝色的大鲸鱼要怎样申请？")
     assert max(runs.memory, key=runs.memory.get) == "liuzhou-2021:17"
     assert qa.search("蓝色的大鲸鱼要怎样申请？", top_k=3)[0].ranks["memory"] == 1
+
+
+def test_examples_count_only_when_close(qa):
+    """settings.memory_floor: a query unlike every example question gets no memory run (its
+    z-scores would rank clauses by examples that are not paraphrases at all)."""
+    floor = qa.settings.memory_floor
+    assert qa.searcher.runs("qbx-7731").memory == {}
+    mem = qa.searcher.runs("孵化器有什么补助").memory
+    assert mem and min(mem.values()) >= floor
