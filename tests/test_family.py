@@ -203,3 +203,9 @@ def test_scopes_home_family_all(family):
     assert "gx-2021" in {h.clause.doc_id for h in qa.search(q, top_k=10, filters=Filters(scope="family"))}
     with pytest.raises(SearchError, match="scope"):
         Filters(scope="province")
+
+
+def test_citylaws_reuse_needs_a_kept_library(tmp_path, capsys):
+    from eval.citylaws import reuse
+    assert reuse(tmp_path, [], None) == 2
+    assert "holds no home/ and index/; build one with --keep DIR" in capsys.readouterr().err
