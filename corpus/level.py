@@ -98,4 +98,6 @@ def guess_level(title: str, issuer: str) -> str:
     if title.startswith(("中华人民共和国", "国务院", "最高人民法院", "最高人民检察院", "全国人民代表大会",
                          "中共中央")):
         return "national"
+    if title.startswith(tuple(m[:2] for m in MUNICIPALITIES)):   # 上海港口条例: no 市 in the title
+        return "province"
     return _place_level(title) or "city"
