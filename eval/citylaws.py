@@ -114,7 +114,8 @@ def main() -> int:
                 for q, first, tier in m["per_question"]:
                     f.write(json.dumps({"laws": n, "stats": m["stats"], "id": q, "first": first,
                                         "tier": tier}, ensure_ascii=False) + "\n")
-    write(rows, write_file=qfile.resolve() == (PROJECT / "eval" / "test.jsonl").resolve())
+    is_test = qfile.resolve() == (PROJECT / "eval" / "test.jsonl").resolve()
+    write(rows, write_file=is_test, what="frozen test split" if is_test else qfile.name)
     return 0
 
 
@@ -138,13 +139,13 @@ def reuse(tmp: Path, questions: list[dict], enc) -> int:
     store.build(library.effective_manifest(home), Settings(), root, encoder=enc)
     m = _measure(root, questions, enc)
     rows.append((m["documents"] - 1, m))
-    write(rows, write_file=False)
+    write(rows, write_file=False, what="the questions given, kept library reused")
     return 0
 
 
-def write(rows, write_file: bool = True) -> None:
+def write(rows, write_file: bool = True, what: str = "frozen test split") -> None:
     lines = [HEAD, "", f"`python -m eval.citylaws --laws {' '.join(sorted({str(n) for n, _ in rows[1:]}, key=int))}` "
-             f"({time.strftime('%Y-%m-%d')}; frozen test split, {rows[0][1]['tiers']['in_scope']} in-scope + "
+             f"({time.strftime('%Y-%m-%d')}; {what}, {rows[0][1]['tiers']['in_scope']} in-scope + "
              f"{rows[0][1]['tiers']['out_of_scope']} out-of-scope questions; default scope; laws' "
              "vectors are stand-ins that cannot reach a default-scope result — see eval/citylaws.py)", "",
              "| laws loaded | clauses | BM25 statistics | search R@1 | R@3 | MRR@10 | confident | "
