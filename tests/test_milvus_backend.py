@@ -16,7 +16,7 @@ from indexer.backends.milvus import MilvusBackend, weighted_query  # noqa: E402
 from indexer.backends.sync import sync  # noqa: E402
 from indexer.settings import Settings  # noqa: E402
 from indexer.tokenize import query_tokens  # noqa: E402
-from qa.search import Searcher  # noqa: E402
+from qa.ranking import Searcher  # noqa: E402 - the product's ranking (exact phrase, titles)
 
 from .fixtures import ARTICLES  # noqa: E402
 
