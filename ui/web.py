@@ -39,6 +39,7 @@ EXAMPLES = [
     "（十七）讲什么",
     "市科技局牵头哪些措施",
     "这份文件是什么时候发布的？",
+    "哪几条措施提到了“一事一议”？",
 ]
 MAX_TURNS = 20                      # turns kept in the browser and rendered
 MAX_TEXT = 20_000
