@@ -129,10 +129,10 @@ class PolicyQA:
             for clauses in dept.clauses_for(uq, self.clauses).values():
                 seen.extend(c.key for c in clauses if c.key not in seen)
             return seen
-        found = self._mentions(question, self._scope(question, None))
-        if found:
-            return [m.clause.key for m in found[1]]
-        if meta_intent(question) and not mention_term(question) and self.primary().preamble:
+        asked = self._mentions(question, self._scope(question, None))
+        if asked and asked[1]:
+            return [m.clause.key for m in asked[1]]
+        if meta_intent(question) and not asked and self.primary().preamble:
             return [self.primary().preamble.key]
         return []
 
@@ -203,10 +203,10 @@ class PolicyQA:
         uq = dept.parse_unit_query(question, self.catalog)
         if uq:
             return self._unit_answer(question, uq, allowed)
-        found = self._mentions(question, allowed)
-        if found:
-            return route_lookup.mentions_answer(self, question, *found)
-        if intent and not mention_term(question):   # 哪几条提到X, X used nowhere: not meta
+        asked = self._mentions(question, allowed)
+        if asked and asked[1]:
+            return route_lookup.mentions_answer(self, question, *asked)
+        if intent and not asked:       # 哪几条提到X, X used nowhere: not meta
             return self._meta_answer(question, intent)
         a = self._retrieval_answer(question, allowed)
         if a.confidence != "answer" and not (filters and (filters.scope or filters.docs)) \
@@ -242,22 +242,22 @@ class PolicyQA:
             return "not_loaded"
         if dept.parse_unit_query(question, self.catalog):
             return "department"
-        if self._mentions(question, self._scope(question, None)):
+        asked = self._mentions(question, self._scope(question, None))
+        if asked and asked[1]:
             return "mentions"
-        if meta_intent(question) and not mention_term(question):
+        if meta_intent(question) and not asked:
             return "meta"
         return "retrieval"
 
     def _mentions(self, question: str, allowed) -> tuple[str, list] | None:
-        """(word, clauses using it) when the question asks where the text uses a word
-        (qa/mentions.py) and some clause in scope does; else None."""
+        """(word, the clauses in scope using it — maybe none) when the question asks where
+        the text uses a word (qa/mentions.py); None when it asks something else."""
         term = mention_term(question)
         if not term:
             return None
         t = self.data.clauses
         rows = np.flatnonzero(self.data.rows.ok(allowed))     # clauses that may be results
-        found = find_mentions(term, (t[int(r)] for r in rows))
-        return (term, found) if found else None
+        return term, find_mentions(term, (t[int(r)] for r in rows))
 
     def evidence(self, question: str, allowed: set[str] | None = None):
         """(runs, top hits, Evidence) for a question on the retrieval path."""

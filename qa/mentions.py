@@ -46,12 +46,11 @@ class Mention:
     sentence: str             # the first sentence of the clause that holds the word
 
 
-def find_mentions(term: str, clauses, allowed=None) -> list[Mention]:
-    """Clauses (numbered ones, in text order) whose text holds `term`, restricted to the
-    `allowed` keys (None = all)."""
+def find_mentions(term: str, clauses) -> list[Mention]:
+    """The numbered ones of `clauses` (in their order) whose text holds `term`."""
     out = []
     for c in clauses:
-        if c.no == 0 or (allowed is not None and c.key not in allowed) or term not in c.text:
+        if c.no == 0 or term not in c.text:
             continue
         sent = next((s for s in split_sentences(c.text) if term in s), c.heading)
         out.append(Mention(c, sent))
