@@ -65,8 +65,8 @@ class MilvusBackend:
         self.row_of = data.rows.row_of
         self.doc_keys: dict[str, set[str]] = {}
         t = data.clauses
-        for doc_id, rows in t.by_doc.items():
-            live = t.keys[rows[t.no[rows] != 0]].tolist()
+        for doc_id in t.by_doc:
+            live = t.keys[t.document_rows(doc_id)[1]].tolist()
             if live:
                 self.doc_keys.setdefault(doc_id, set()).update(live)
 
