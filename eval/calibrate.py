@@ -20,11 +20,12 @@ import sys
 
 import numpy as np
 
+from indexer.examples import DEV_FILES
 from qa.confidence import MODEL_PATH, OUT_FEATURES, TOP_FEATURES, Logistic, TierModel, signals
 
 from .questions import load_questions
 
-DEV = ["eval/questions.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl", "eval/dev4.jsonl"]
+DEV = [f"eval/{f}" for f in DEV_FILES]      # the dev split (indexer/examples.py)
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, features, l2: float = 0.1, steps: int = 3000,

@@ -11,12 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+from indexer.examples import DEV_FILES
+
 from .metrics import answer_checks, mean, ranking_metrics, refusal_metrics
 from .questions import TYPES, load_questions
 
 METHODS = ("bm25", "bigram", "dense", "memory", "hybrid", "auto")
-SPLITS = {"dev": ["questions.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl"], "test": ["test.jsonl"],
-          "holdout": ["holdout.jsonl"]}
+SPLITS = {"dev": list(DEV_FILES), "test": ["test.jsonl"], "holdout": ["holdout.jsonl"]}
 OUT = Path(__file__).resolve().parent
 
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from indexer.examples import DEV_FILES
 from indexer.fusion import combsum, lexical_consensus, rrf
 from indexer.tokenize import query_tokens
 
@@ -105,8 +106,7 @@ def best(table, questions) -> tuple[dict, float]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.tune")
-    ap.add_argument("--dev", nargs="+", default=["eval/questions.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl",
-                                              "eval/dev4.jsonl"])
+    ap.add_argument("--dev", nargs="+", default=[f"eval/{f}" for f in DEV_FILES])
     ap.add_argument("--folds", type=int, default=5)
     args = ap.parse_args(argv)
     if any("test" in p or "holdout" in p for p in args.dev):
