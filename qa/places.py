@@ -7,13 +7,14 @@ places. A question is refused by rule only when it asks about the policy of a pl
 document covers (深圳高新区对…奖励多少 / 南宁市的人才补贴怎么申请). A place named as context
 is left to retrieval and the tiers: where a company comes from or is registered (深圳那边的公司,
 在苏州注册的, 从东莞迁过来的), a comparison (和南宁比, 像中关村那样, 对标张江), a destination
-(去新加坡建研发中心, 到广东设飞地), people (浙江人, 日本客户).
+(去新加坡建研发中心, 到广东设飞地, 东南亚 建研发中心), people (浙江人, 日本客户).
 
 Each mention of an uncovered place (adjacent places read as one: 北京中关村) is decided in order:
   1. owner   the place governs something the question asks about: P高新区/P…新区/园区,
              P政府/管委会, P对…, or an anaphor 那边的…政策 in a later clause
   2. context a context marker before it (从, 在P注册, 和/跟/比, 像, 对标, 去/到 …) or after it
-             (…的公司/企业/客户, 人, 来的, 过来)
+             (…的公司/企业/客户, 人, 来的, 过来; a verb of setting up: 设, 建, 投资, 收购 …),
+             spaces allowed between (search-box style: 东南亚 建研发中心)
   3. owner   P的…补贴/政策/标准 (a policy word within a few characters)
   4. context the question also names a covered place or this place (柳州, 本市, 这边, 当地 …)
   5. owner   otherwise (a bare 杭州有哪些创业补贴)
@@ -39,9 +40,11 @@ _IN_DOING = re.compile(
     _ADMIN + r"(?:那边|那里)?(?:也|还|都|已经|已)?(?:有|设|建|开|办(?!理)|做|读|念|工作|注册|生活|收购|收|"
     r"买|投资|成立|创业|上学|长大|出差|上过|待过|呆过|干过|发展|布点)|" + _ADMIN + r"[，,。；;]")
 _CONTEXT_AFTER = re.compile(
-    _ADMIN + r"(?:那边|那里|当地)?(?:的)?(?:公司|企业|厂|工厂|客户|投资方|投资人|合作伙伴|伙伴|"
+    _ADMIN + r"\s*(?:那边|那里|当地)?(?:的)?(?:公司|企业|厂|工厂|客户|投资方|投资人|合作伙伴|伙伴|"
     r"团队|高校|大学|老板|朋友|分公司|子公司|总部|母公司|集团|供应商|项目方|"
     r"人(?!才|民|社|大|力|事|员|口)|籍|过来|来的|回来|迁|搬|注册|一样|那样)")
+# a destination: the asker sets something up there (新加坡设分公司, 东南亚 建研发中心)
+_DESTINATION = re.compile(_ADMIN + r"\s*(?:那边|那里)?(?:设立?|建(?!议)|开设|开办|投资|成立|布点|布局|收购|并购)")
 _WEAK_OWNER = re.compile(_ADMIN + r"(?:那边|那里|当地)?的?[^，。,、？?！!；;]{0,6}?(?:" + _POLICY +
                          r"|(?:怎么|如何|去哪)(?:申请|申报|办理|领取))")
 _ANAPHOR = re.compile(r"(?:^|[，,。；;！!？?])[^，,。；;]{0,4}?(?:那边|那里)的?[^，。,？?]{0,6}?" + _POLICY)
@@ -105,7 +108,7 @@ def _is_owner(q: str, start: int, end: int, anchored: bool, uncovered: int) -> b
     before, after = q[:start], q[end:]
     if _OWNER_AFTER.match(after) or (uncovered == 1 and _ANAPHOR.search(after)):
         return True
-    if _CONTEXT_BEFORE.search(before) or _CONTEXT_AFTER.match(after) \
+    if _CONTEXT_BEFORE.search(before) or _CONTEXT_AFTER.match(after) or _DESTINATION.match(after) \
             or (before.endswith("在") and _IN_DOING.match(after)):
         return False
     if _WEAK_OWNER.match(after):

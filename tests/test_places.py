@@ -71,3 +71,16 @@ def test_owner_question_is_refused_naming_the_place(qa):
     a = qa.ask("和柳州比，南宁高新区给的研发补贴是多少？")
     assert a.confidence == "none" and a.kind == "refusal"
     assert a.evidence["foreign_place"] == "南宁" and "“南宁”" in a.text
+
+
+@pytest.mark.parametrize("q,place", [
+    ("东南亚 建研发中心", ""),            # search-box style: a destination, spaces between
+    ("新加坡设分公司有支持吗", ""),
+    ("日本投资的企业能享受吗", ""),
+    ("深圳 公司 搬过来有补贴吗", ""),
+    ("深圳 人才补贴", "深圳"),            # still the place's own policy
+    ("杭州有哪些创业补贴", "杭州"),
+    ("北京建议的政策", "北京"),           # 建议 is not 建
+])
+def test_a_place_where_the_asker_sets_up_is_context(q, place, builtin_cover):
+    assert foreign_place(q, builtin_cover) == place
