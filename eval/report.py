@@ -1,6 +1,8 @@
 """eval/report.md and its plot, from the metrics of each split (dev, test)."""
 from __future__ import annotations
 
+from indexer.examples import DEV_FILES
+
 from pathlib import Path
 
 from .metrics import KS
@@ -38,7 +40,7 @@ def write_report(metrics: dict, out: Path) -> Path:
     L = ["# Evaluation report\n",
          "Splits: " + "; ".join(f"**{n}** {m['n']} questions ({', '.join(f'{t} {c}' for t, c in m['counts'].items() if c)})"
                                 for n, m in splits.items()) + ".",
-         "`dev` = eval/questions.jsonl + eval/dev2.jsonl + eval/dev3.jsonl + eval/dev4.jsonl: synonyms, fusion weights and the confidence "
+         "`dev` = " + " + ".join(f"eval/{f}" for f in DEV_FILES) + ": synonyms, fusion weights and the confidence "
          "tiers were fitted on it, and its fact/paraphrase/multi questions are the answered-example memory. "
          "`test` = eval/test.jsonl, frozen, written blind by someone who saw only the seed text; nothing "
          "is fitted on it. `holdout` = eval/holdout.jsonl, written blind later in other styles (terse "
