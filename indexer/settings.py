@@ -43,6 +43,7 @@ class Settings:
     scope_stats: bool = True
     clause_vec: float = 0.5          # dense: best passage cosine + this × whole-clause cosine
     thesaurus: float = 0.4           # weight of 同义词词林 synonyms in the BM25 query (0 = off)
+    abbreviations: bool = True       # 博后站 → 博士后科研工作站 in the BM25 query (indexer/abbrev.py)
     dense_sentences: int = 400       # passages fetched from faiss per query
     fusion_depth: int = 100          # clauses each method passes to fusion
     # refusal: an answer is refused when the calibrated P(out of scope) reaches this

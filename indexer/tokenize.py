@@ -117,6 +117,14 @@ def _tokenize(text: str) -> tuple[str, ...]:
                  if w and w not in stop and not _PUNCT_RE.match(w))
 
 
+@lru_cache(maxsize=4096)
+def jieba_words(norm: str) -> tuple[str, ...]:
+    """jieba's plain (not search-mode) cut of normalised text, stopwords kept: the words as a
+    reader would split them (indexer.abbrev looks for runs jieba could not place)."""
+    with _lock:
+        return tuple(w for w in _jieba().cut(norm, HMM=False) if w.strip())
+
+
 def expand(tokens: list[str]) -> list[str]:
     """Query-side synonym expansion (the originals first, each added term once)."""
     table = synonyms()

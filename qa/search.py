@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer import abbrev
 from indexer.backends import make_backend
 from indexer.backends.embedded import top as _top
 from indexer.encoders import Encoder
@@ -58,7 +59,18 @@ class Searcher:
         self._keys = data.rows.keys
 
     def runs(self, question: str, allowed: set[str] | None = None) -> Runs:
-        return self.runs_for(question, query_tokens(question), self.query_vector(question), allowed)
+        return self.runs_for(question, self.query_terms(question, allowed),
+                             self.query_vector(question), allowed)
+
+    def query_terms(self, question: str, allowed: set[str] | None = None) -> list[str]:
+        """The question's BM25 terms: its tokens, curated synonyms, and the terms its
+        abbreviations stand for in the documents searched (settings.abbreviations)."""
+        tokens = query_tokens(question)
+        if self.settings.abbreviations:
+            bm25 = self.bm25_for(allowed)
+            extra = abbrev.of(bm25).expand(question, lambda t: bm25.df(t) > 0)
+            tokens += [t for t in extra if t not in tokens]
+        return tokens
 
     def query_vector(self, question: str) -> np.ndarray:
         """The encoded question; the last few are kept, so a second retrieval of the same
