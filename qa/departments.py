@@ -65,16 +65,22 @@ def role_of(question: str) -> str:
     return "any"
 
 
+_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*")
+
+
 def parse_unit_query(question: str, catalog: UnitCatalog) -> UnitQuery | None:
-    """A question naming a unit and a role ('市科技局牵头哪些措施'), or None."""
-    units = catalog.find(question)
-    if not units:
-        return None
-    question = _PERSON.sub("", question)        # 负责人 is a person, not the role 负责
-    has_role = any(w in question for w in LEAD_WORDS + PARTNER_WORDS + ANY_WORDS)
-    if not has_role or not (_LIST.search(question) or question.rstrip("？?").endswith(LEAD_WORDS + PARTNER_WORDS)):
-        return None
-    return UnitQuery(units=units, role=role_of(question))
+    """A question naming a unit and a role ('市科技局牵头哪些措施'), or None. The unit, the
+    role and the list word share one sentence: in '我刚考进市科技局……。评价考核这一条的牵头
+    单位是哪个？' the unit is where the asker works, and the question asks for a topic's unit."""
+    for sentence in _SENTENCE.findall(question) or [question]:
+        units = catalog.find(sentence)
+        if not units:
+            continue
+        s = _PERSON.sub("", sentence)        # 负责人 is a person, not the role 负责
+        has_role = any(w in s for w in LEAD_WORDS + PARTNER_WORDS + ANY_WORDS)
+        if has_role and (_LIST.search(s) or s.rstrip("？?。 ").endswith(LEAD_WORDS + PARTNER_WORDS)):
+            return UnitQuery(units=units, role=role_of(s))
+    return None
 
 
 def asks_who(question: str) -> bool:

@@ -6,7 +6,7 @@ from . import departments as dept
 from .compose import compose, compose_none, compose_possible, pick_sentences
 from .confidence import signals
 from .evidence import measure
-from .quantity import NOTE, asks_figure, gives_figure
+from .quantity import NOTE, figure_missing as _figure_missing
 from .trace import trace
 from .types import CONFIDENCE, Answer, Hit
 
@@ -57,7 +57,7 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
     cited = hits[:3] if tier == "possible" else \
         [top] + [h for h in hits[1:3] if also_answers(top, h)]
     # asks 多少 and no clause the answer would cite gives a figure: said so, never 答复
-    figure_missing = asks_figure(question) and not any(gives_figure(h.clause.text) for h in cited)
+    figure_missing = _figure_missing(question, [h.clause.text for h in cited])
     if figure_missing:
         tier = "possible"
         evidence_["figure_missing"] = True

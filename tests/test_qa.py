@@ -197,6 +197,23 @@ def test_gives_figure(text, gives):
     assert gives_figure(text) is gives
 
 
+@pytest.mark.parametrize("q, text, missing", [
+    # a percentage does not answer 多少钱; a calendar year does not answer 几年
+    ("中试基地财政资金具体支持多少钱？有没有上限？", "享受75%研发经费投入加计扣除政策。", True),
+    ("研发费用加计扣除能连续享受几年？", "2021年起享受75%研发经费投入加计扣除政策。", True),
+    ("研发费用加计扣除的比例是多少", "享受75%研发经费投入加计扣除政策。", False),
+    ("整改期是多久", "给予1年整改期的处理。", False),
+    ("排名前进多少位能拿支持", "排名提升10位以上的给予支持。", False),
+    ("奖励有多少", "奖励一百万元。", False),
+    ("补助多少万", "给予财政资金补助。", True),
+    ("高新区一共有多少条措施", "给予财政资金补助。", False),     # not a figure question
+    ("能加计扣除多少", "提高至百分之十五", False),                # a share: 百分之 gives one
+])
+def test_figure_of_the_kind_asked(q, text, missing):
+    from qa.quantity import figure_missing
+    assert figure_missing(q, [text]) is missing
+
+
 def test_a_figure_the_clause_does_not_give_is_never_a_confident_answer(qa):
     a = qa.ask("孵化器通过国家认定后能补助多少万？")
     assert a.confidence == "possible" and a.evidence.get("figure_missing")
@@ -227,14 +244,27 @@ def test_small_talk_gets_a_reply_not_a_refusal(qa):
 
 @pytest.mark.parametrize("q, route", [("市科技局负责人在高新区管理机构里担任什么角色？", "retrieval"),
                                       ("市科技局负责哪些措施", "department"),
-                                      ("市科技局主要负责人和管委会是什么关系", "retrieval")])
+                                      ("市科技局主要负责人和管委会是什么关系", "retrieval"),
+                                      # the unit is where the asker works; the question asks
+                                      # for a topic's lead unit (dev6)
+                                      ("我今年刚考进市科技局，没人带我。开展评价考核这一条的牵头单位是哪个？",
+                                       "retrieval"),
+                                      ("市科技局是哪些措施的牵头单位？", "department")])
 def test_a_units_head_is_a_person_not_the_role(qa, q, route):
     assert qa.route(q) == route
 
 
 @pytest.mark.parametrize("q, intent", [("文件的全称叫什么？", "title"), ("这份文件叫什么", "title"),
                                        ("那个惠企平台叫什么，在文件哪一条？", None),
-                                       ("几个园区抱团合起来，官方管这叫什么？", None)])
+                                       ("几个园区抱团合起来，官方管这叫什么？", None),
+                                       # colloquial forms of the document's facts (dev6)
+                                       ("这措施是照着上头哪几个文件定的？", "basis"),
+                                       ("这份措施的政策依据是什么", "basis"),
+                                       ("柳东新区管委会在不在这个文的发送对象里头？", "addressees"),
+                                       ("这份柳州的措施是经过谁同意以后才印发的？", "issuer"),
+                                       # whether a plan has support is not the document's basis
+                                       ("想把自贸区的通关便利做法搬到柳州园区来用，有政策依据吗？", None),
+                                       ("这么做有没有政策依据", None)])
 def test_title_intent_only_of_the_document(q, intent):
     from qa.meta import meta_intent
     assert meta_intent(q) == intent
