@@ -9,6 +9,8 @@ ones. Thresholds are chosen on 5-fold cross-validated probabilities:
              that answers the most in-scope questions rightly while confident answers with a
              wrong first clause stay within `--max-wrong` of the in-scope questions and
              confident out-of-scope answers within `--max-wrong` of the out-of-scope ones
+             (questions asking for a figure their clauses do not give are never confident in
+             the product — qa/quantity.py — so they count as neither)
 Writes qa/data/confidence.json. The test split is never read here.
 """
 from __future__ import annotations
@@ -22,6 +24,8 @@ import numpy as np
 
 from indexer.examples import DEV_FILES
 from qa.confidence import MODEL_PATH, OUT_FEATURES, TOP_FEATURES, Logistic, TierModel, signals
+from qa.quantity import figure_missing
+from qa.route_retrieval import also_answers
 
 from .questions import load_questions
 
@@ -50,9 +54,12 @@ def collect(qa, questions) -> list[dict]:
         runs, hits, ev = qa.evidence(q["question"])
         if ev.foreign_place or not hits:
             continue
+        cited = [hits[0]] + [h for h in hits[1:3] if also_answers(hits[0], h)]
         rows.append({"id": q["id"], "sig": signals(runs, hits, ev),
                      "oos": q["type"] == "out_of_scope",
-                     "correct": bool(hits) and hits[0].key in q["gold"]})
+                     "correct": bool(hits) and hits[0].key in q["gold"],
+                     # the product never answers these confidently (qa/quantity.py)
+                     "figure_missing": figure_missing(q["question"], [h.clause.text for h in cited])})
     return rows
 
 
@@ -82,6 +89,10 @@ def cross_validated(rows, folds: int = 5, seed: int = 7) -> tuple[np.ndarray, np
 def choose(rows, p_out, p_ok, max_refused: float, max_wrong: float) -> tuple[float, float, dict]:
     oos = np.array([r["oos"] for r in rows])
     ok = np.array([r["correct"] for r in rows])
+    # a question asking for a figure its clauses do not give is shown as 可能相关 whatever the
+    # tiers say (qa/route_retrieval.py): it can be neither a confident answer nor a confident
+    # error, so the budgets are spent on the questions the tiers do decide
+    may = ~np.array([r.get("figure_missing", False) for r in rows])
     n_in, n_out = max(int((~oos).sum()), 1), max(int(oos.sum()), 1)
     none_at = next(t for t in np.arange(0.05, 1.0001, 0.01)
                    if ((p_out >= t) & ~oos).sum() / n_in <= max_refused)
@@ -91,13 +102,13 @@ def choose(rows, p_out, p_ok, max_refused: float, max_wrong: float) -> tuple[flo
     best = (-1, 1.0, 0.0)
     for out_at in np.arange(0.02, none_at + 0.0001, 0.01):
         for ok_at in np.arange(0.3, 1.0001, 0.01):
-            c = answerable & (p_out < out_at) & (p_ok >= ok_at)
+            c = answerable & (p_out < out_at) & (p_ok >= ok_at) & may
             if (c & ~oos & ~ok).sum() / n_in <= max_wrong and (c & oos).sum() / n_out <= max_wrong:
                 gain = int((c & ~oos & ok).sum())
                 if gain > best[0]:
                     best = (gain, float(out_at), float(ok_at))
     _, out_at, ok_at = best
-    c = answerable & (p_out < out_at) & (p_ok >= ok_at)
+    c = answerable & (p_out < out_at) & (p_ok >= ok_at) & may
     stats = {"retrieval_questions": len(rows), "in_scope": int(n_in), "out_of_scope": int(oos.sum()),
              "refused_in_scope": int((~answerable & ~oos).sum()),
              "refused_out_of_scope": int((~answerable & oos).sum()),

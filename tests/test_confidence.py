@@ -157,3 +157,17 @@ def test_evidence_is_measured_in_scope_not_over_the_library(tmp_path, manifest, 
     _, _, alone = city.evidence(q2)
     _, _, beside = qa.evidence(q2, family)
     assert beside.known == pytest.approx(alone.known)     # the same clauses in scope
+
+
+@pytest.mark.parametrize("figure_missing, confident", [(True, 4), (False, 0)])
+def test_calibration_spends_no_budget_on_questions_the_figure_rule_demotes(figure_missing, confident):
+    """An out-of-scope question asking for a figure its clauses lack is shown as 可能相关 by
+    qa/quantity.py whatever the tiers say: it must not block confident answers elsewhere."""
+    import numpy as np
+    from eval.calibrate import choose
+    rows = [{"oos": False, "correct": True} for _ in range(4)] + \
+        [{"oos": True, "correct": False, "figure_missing": figure_missing}]
+    p_out, p_ok = np.full(5, 0.01), np.full(5, 0.99)
+    _, _, stats = choose(rows, p_out, p_ok, max_refused=0.0, max_wrong=0.0)
+    assert stats["confident_in_scope"] == confident
+    assert stats["confident_out_of_scope"] == 0
