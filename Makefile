@@ -54,10 +54,12 @@ eval-milvus: install-dev
 	OMP_NUM_THREADS=1 $(VENV)/bin/policyqa eval --backend milvus
 
 # not part of `make test`: laws from ../shared/laws (or LAWS=dir) into milvus-lite and the
-# embedded backend side by side; SCALE_DOCS documents (default 500); writes docs/SCALE-RESULTS.md
+# embedded backend side by side; SCALE_DOCS documents (default 500); writes docs/SCALE-RESULTS.md;
+# SCALE_ANN=IVF_FLAT (or HNSW) also measures that passage index against FLAT (eval/milvus_ann.py)
 SCALE_DOCS ?= 500
+SCALE_ANN  ?=
 milvus-scale: install-dev
-	OMP_NUM_THREADS=1 $(PY) -m eval.milvus_scale --laws $(LAWS) --docs $(SCALE_DOCS)
+	OMP_NUM_THREADS=1 $(PY) -m eval.milvus_scale --laws $(LAWS) --docs $(SCALE_DOCS) $(if $(SCALE_ANN),--ann $(SCALE_ANN))
 
 bench: install-dev
 	$(VENV)/bin/policyqa bench

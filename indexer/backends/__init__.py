@@ -6,7 +6,8 @@ Two implementations behind one interface (`Backend`):
             kept in step with the committed index by `sync` (indexer/backends/sync.py)
 
 Chosen by environment: POLICYQA_BACKEND=embedded|milvus, POLICYQA_MILVUS_URI (a path ending in
-.db → milvus-lite in this process; http://host:19530 → a server). Fusion, the answered-example
+.db → milvus-lite in this process; http://host:19530 → a server), POLICYQA_MILVUS_INDEX (the
+passage vectors' index: FLAT, exact, the default; IVF_FLAT or HNSW, approximate — docs/scale.md). Fusion, the answered-example
 ("memory") run, answers, citations and refusal stay in qa/ whichever backend runs; qa/ only
 constructs `Searcher`, which asks `make_backend` for the configured one.
 """
@@ -22,6 +23,9 @@ import numpy as np
 from ..errors import IndexError_
 
 BACKENDS = ("embedded", "milvus")
+# the passage vectors' index in Milvus: FLAT is exact (parity with the embedded faiss index);
+# IVF_FLAT and HNSW are approximate (milvus-lite 2.5 accepts FLAT and IVF_FLAT only)
+MILVUS_INDEXES = ("FLAT", "IVF_FLAT", "HNSW")
 
 
 class BackendError(IndexError_):
@@ -39,20 +43,32 @@ class BackendConfig:
     collection: str = "policyqa"         # prefix of the Milvus collections
     timeout: float = 5.0                 # seconds to reach a Milvus server
     token: str = ""                      # Milvus server credentials (user:password or API key)
+    index: str = "FLAT"                  # passage vectors: FLAT | IVF_FLAT | HNSW (MILVUS_INDEXES)
+    nprobe: int = 32                     # IVF_FLAT: lists searched per query (of ~4·sqrt(n))
+    ef: int = 512                        # HNSW: search breadth (at least the passages fetched)
 
     @classmethod
     def from_env(cls, **overrides) -> "BackendConfig":
         """POLICYQA_BACKEND, POLICYQA_MILVUS_URI, POLICYQA_MILVUS_COLLECTION,
-        POLICYQA_MILVUS_TIMEOUT, POLICYQA_MILVUS_TOKEN; then explicit overrides (None = keep)."""
+        POLICYQA_MILVUS_TIMEOUT, POLICYQA_MILVUS_TOKEN, POLICYQA_MILVUS_INDEX,
+        POLICYQA_MILVUS_NPROBE, POLICYQA_MILVUS_EF; then explicit overrides (None = keep)."""
         env = os.environ
         try:
             timeout = float(env.get("POLICYQA_MILVUS_TIMEOUT") or cls.timeout)
         except ValueError:
             raise BackendError("POLICYQA_MILVUS_TIMEOUT must be a number of seconds, e.g. 5") from None
+        search = {}
+        for field, var, example in (("nprobe", "POLICYQA_MILVUS_NPROBE", 32),
+                                    ("ef", "POLICYQA_MILVUS_EF", 512)):
+            try:
+                search[field] = int(env.get(var) or getattr(cls, field))
+            except ValueError:
+                raise BackendError(f"{var} must be a whole number, e.g. {example}") from None
         c = cls(name=(env.get("POLICYQA_BACKEND") or "embedded").strip().lower(),
                 milvus_uri=(env.get("POLICYQA_MILVUS_URI") or "").strip(),
                 collection=(env.get("POLICYQA_MILVUS_COLLECTION") or cls.collection).strip(),
-                timeout=timeout, token=env.get("POLICYQA_MILVUS_TOKEN", ""))
+                timeout=timeout, token=env.get("POLICYQA_MILVUS_TOKEN", ""),
+                index=(env.get("POLICYQA_MILVUS_INDEX") or cls.index).strip().upper(), **search)
         c = replace(c, **{k: v for k, v in overrides.items() if v is not None})
         c.check()
         return c
@@ -66,6 +82,11 @@ class BackendConfig:
                                "and '_' starting with a letter (e.g. policyqa)")
         if self.timeout <= 0:
             raise BackendError("POLICYQA_MILVUS_TIMEOUT must be positive")
+        if self.index not in MILVUS_INDEXES:
+            raise BackendError(f"unknown POLICYQA_MILVUS_INDEX {self.index!r}; use FLAT (exact, the "
+                               "default), IVF_FLAT or HNSW (approximate, faster on large corpora)")
+        if self.nprobe < 1 or self.ef < 1:
+            raise BackendError("POLICYQA_MILVUS_NPROBE and POLICYQA_MILVUS_EF must be positive")
 
     def resolved_uri(self, index_root: Path | str) -> str:
         """The Milvus URI; by default a milvus-lite file beside the index."""

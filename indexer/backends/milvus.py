@@ -7,9 +7,10 @@
   weighted 同义词词林 expansion is sent as repetitions: the user's terms `a` times and the
   synonyms `b` times with b/a = settings.thesaurus (0.4 = 2/5); the scores are divided by `a`.
 - bigram: the same over our character bigrams (repetitions kept, as in the embedded run).
-- dense: the `dense_sentences` nearest passage vectors (FLAT, inner product = cosine), best per
-  clause, the `fusion_depth` best clauses; then + clause_vec × the clause vector's cosine,
-  searched among exactly those clauses.
+- dense: the `dense_sentences` nearest passage vectors (inner product = cosine; FLAT, exact, or
+  the approximate IVF_FLAT / HNSW of POLICYQA_MILVUS_INDEX, milvus_schema), best per clause,
+  the `fusion_depth` best clauses; then + clause_vec × the clause vector's cosine, searched
+  among exactly those clauses (FLAT).
 Filters are Milvus filter expressions (`searchable == true and (doc_id in [...] or key in
 [...])`) applied inside each search: Milvus returns the best *allowed* clauses. (The embedded
 dense run filters the nearest passages afterwards, so under a narrow filter Milvus can return
@@ -87,11 +88,11 @@ class MilvusBackend:
 
     # ---- runs ------------------------------------------------------------------------
     def _search(self, collection: str, data, field: str, limit: int, expr: str, out: list[str],
-                metric: str):
+                metric: str, params: dict | None = None):
+        sp = {"metric_type": metric, **({"params": params} if params else {})}
         try:
             res = self.client.search(self.names[collection], data=[data], anns_field=field,
-                                     limit=limit, filter=expr, output_fields=out,
-                                     search_params={"metric_type": metric},
+                                     limit=limit, filter=expr, output_fields=out, search_params=sp,
                                      timeout=self.config.timeout * 6)
         except Exception as exc:     # MilvusException, gRPC errors: one line that says what to do
             why = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
@@ -118,8 +119,9 @@ class MilvusBackend:
         bigram = self._bm25("grams_sparse", ms.terms_text(char_bigrams(question)), 1, depth, expr)
         q = np.asarray(qvec, dtype=np.float32).tolist()
         best: dict[str, tuple[float, int]] = {}
-        for h in self._search("passages", q, "vec", settings.dense_sentences, expr,
-                              ["key", "ord"], "IP"):
+        n = settings.dense_sentences
+        for h in self._search("passages", q, "vec", n, expr, ["key", "ord"], "IP",
+                              ms.search_params(self.config, n)):
             e = h["entity"]
             if e["key"] not in best:                     # hits come best first
                 best[e["key"]] = (float(h["distance"]), int(e["ord"]))

@@ -7,6 +7,12 @@
                      document without its row here is re-copied by the next sync); two rows
                      `__meta__` (schema, encoder, k1, b, dim) and `__build__` (index fingerprint)
 
+The passage vectors' index is BackendConfig.index (POLICYQA_MILVUS_INDEX): FLAT (exact), IVF_FLAT
+(nlist ≈ 4·sqrt(passages) when the collections are created, `nprobe` lists searched) or HNSW
+(M 16, efConstruction 200, `ef` at search). The clause vectors stay FLAT: they are searched only
+among the dense run's own candidates (a filter on ≤ fusion_depth keys), which an approximate
+index could leave out.
+
 Text reaches Milvus pre-tokenised by our own tokenizer: every term is written as the hex of its
 UTF-8 bytes, space-separated, so any Milvus analyzer (whitespace on a server; milvus-lite only
 has standard/jieba, whose `\\w+` split gives the same terms) sees exactly our terms.
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 from pathlib import Path
 
@@ -98,22 +105,53 @@ def names(prefix: str) -> dict[str, str]:
     return {k: f"{prefix}_{k}" for k in ("clauses", "passages", "docs")}
 
 
-def meta_sha(encoder_id: str, dim: int, k1: float, b: float) -> str:
-    return hashlib.sha256(f"v{SCHEMA_VERSION};{encoder_id};{dim};{k1};{b}".encode()).hexdigest()
+def meta_sha(encoder_id: str, dim: int, k1: float, b: float, index: str = "FLAT") -> str:
+    """What the collections were built for; another index type means new collections (FLAT adds
+    nothing, so collections made before the index became a setting stay valid)."""
+    what = f"v{SCHEMA_VERSION};{encoder_id};{dim};{k1};{b}" + ("" if index == "FLAT" else f";{index}")
+    return hashlib.sha256(what.encode()).hexdigest()
+
+
+def vec_index(index: str, passages: int) -> tuple[str, dict]:
+    """(index_type, build params) of the passage vectors for a corpus of `passages`."""
+    if index == "IVF_FLAT":
+        return index, {"nlist": int(min(65536, max(16, round(4 * math.sqrt(max(passages, 1))))))}
+    if index == "HNSW":
+        return index, {"M": 16, "efConstruction": 200}
+    return "FLAT", {}
+
+
+def search_params(config: BackendConfig, limit: int) -> dict:
+    """The search parameters for the passage vectors' index (`limit` results wanted)."""
+    if config.index == "IVF_FLAT":
+        return {"nprobe": config.nprobe}
+    if config.index == "HNSW":
+        return {"ef": max(config.ef, limit)}      # Milvus requires ef ≥ limit
+    return {}
 
 
 def create(client, prefix: str, dim: int, k1: float, b: float, lite: bool,
-           only: tuple[str, ...] = ("clauses", "passages", "docs")) -> None:
-    """Create the collections (dropping any of the same names)."""
+           only: tuple[str, ...] = ("clauses", "passages", "docs"),
+           vec: tuple[str, dict] = ("FLAT", {})) -> None:
+    """Create the collections (dropping any of the same names); `vec`: the passage vectors'
+    (index_type, params) from vec_index."""
     n = names(prefix)
     for what in only:
         if client.has_collection(n[what]):
             client.drop_collection(n[what])
-        schema, ip = _BUILDERS[what](client, dim, k1, b, lite)
-        client.create_collection(n[what], schema=schema, index_params=ip)
+        schema, ip = _BUILDERS[what](client, dim, k1, b, lite, vec)
+        try:
+            client.create_collection(n[what], schema=schema, index_params=ip)
+        except Exception as exc:     # MilvusException: e.g. milvus-lite 2.5 has no HNSW
+            if what != "passages" or vec[0] == "FLAT":
+                raise
+            why = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            raise BackendError(f"POLICYQA_MILVUS_INDEX={vec[0]}: this Milvus does not build it "
+                               f"({why}); choose another (FLAT, IVF_FLAT or HNSW) or unset it "
+                               "for FLAT") from None
 
 
-def _clauses(client, dim, k1, b, lite):
+def _clauses(client, dim, k1, b, lite, vec):
     from pymilvus import DataType, Function, FunctionType
     analyzer = {"tokenizer": "standard" if lite else "whitespace"}
     bm25 = {"bm25_k1": float(k1), "bm25_b": float(b)}
@@ -138,7 +176,7 @@ def _clauses(client, dim, k1, b, lite):
     return s, ip
 
 
-def _passages(client, dim, k1, b, lite):
+def _passages(client, dim, k1, b, lite, vec):
     from pymilvus import DataType
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
     s.add_field("pid", DataType.VARCHAR, is_primary=True, max_length=540)
@@ -148,11 +186,11 @@ def _passages(client, dim, k1, b, lite):
     s.add_field("searchable", DataType.BOOL)
     s.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
     ip = client.prepare_index_params()
-    ip.add_index(field_name="vec", index_type="FLAT", metric_type="IP")
+    ip.add_index(field_name="vec", index_type=vec[0], metric_type="IP", params=dict(vec[1]))
     return s, ip
 
 
-def _docs(client, dim, k1, b, lite):
+def _docs(client, dim, k1, b, lite, vec):
     from pymilvus import DataType
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
     s.add_field("doc_id", DataType.VARCHAR, is_primary=True, max_length=128)

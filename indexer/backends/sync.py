@@ -122,7 +122,8 @@ def _sync(backend, data, encoder, rebuild: bool) -> dict:
     t0 = time.perf_counter()
     s = data.settings
     enc_id, dim = data.params["encoder"], int(data.params["dim"])
-    meta = ms.meta_sha(enc_id, dim, s.k1, s.b)
+    meta = ms.meta_sha(enc_id, dim, s.k1, s.b, backend.config.index)
+    vec = ms.vec_index(backend.config.index, int((data.dense.owners >= 0).sum()))
     build = data.params.get("fingerprint", "")
     root, prefix = Path(data.root), backend.config.collection
     want = {p.doc.id: (p, doc_sha(p, enc_id)) for p in data.documents}
@@ -132,12 +133,12 @@ def _sync(backend, data, encoder, rebuild: bool) -> dict:
             ms.load(backend.client, prefix)
         held = {} if created else _held(backend, list(want))
         if not created and held.get(META) != meta:
-            created = True                      # another encoder, dimension, k1 or b
+            created = True                      # another encoder, dimension, k1, b or index
         restat = RESTAT in held                 # a rewrite of the clauses was cut off
         if not created and held.get(BUILD) == build:
             return {"backend": "milvus", "up_to_date": True, "seconds": 0.0}
         if created:
-            ms.create(backend.client, prefix, dim, s.k1, s.b, backend.lite)
+            ms.create(backend.client, prefix, dim, s.k1, s.b, backend.lite, vec=vec)
             _marker(backend, META, meta)
             held = {META: meta}
         if encoder is None:
