@@ -27,10 +27,10 @@ def _tau(a: list[str], b: list[str]) -> float:
 def parity(qa, questions: list[dict], depth: int = 10) -> dict:
     """Figures for one split; `qa.searcher` runs the configured backend."""
     from indexer.backends.embedded import EmbeddedBackend
-    from indexer.tokenize import query_tokens
-    from qa.search import Searcher
-    other = Searcher(qa.data, qa.searcher.encoder, qa.searcher.settings,
-                     backend=EmbeddedBackend(qa.data))
+    # the product's ranking on both sides (qa.ranking.Searcher: fusion + exact-phrase bonus +
+    # document titles), only the backend differs
+    other = type(qa.searcher)(qa.data, qa.searcher.encoder, qa.searcher.settings,
+                              backend=EmbeddedBackend(qa.data))
     runs = {side: {m: {} for m in METHODS} for side in ("engine", "embedded")}
     taus, overlaps, top1, ms = [], [], [], {"engine": [], "embedded": []}
     score_diff = {m: 0.0 for m in ("bm25", "bigram", "dense")}
@@ -40,7 +40,7 @@ def parity(qa, questions: list[dict], depth: int = 10) -> dict:
         raw = {}
         for side, s in (("engine", qa.searcher), ("embedded", other)):
             t = time.perf_counter()
-            r = raw[side] = s.runs_for(q["question"], query_tokens(q["question"]), qvec)
+            r = raw[side] = s.runs_for(q["question"], s.query_terms(q["question"]), qvec)
             ms[side].append((time.perf_counter() - t) * 1000)
             for m in METHODS:
                 runs[side][m][q["id"]] = dict(s.fuse(r, m)[:depth])

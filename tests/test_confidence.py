@@ -171,3 +171,20 @@ def test_calibration_spends_no_budget_on_questions_the_figure_rule_demotes(figur
     _, _, stats = choose(rows, p_out, p_ok, max_refused=0.0, max_wrong=0.0)
     assert stats["confident_in_scope"] == confident
     assert stats["confident_out_of_scope"] == 0
+
+
+def test_backend_parity_compares_the_products_ranking_on_both_sides(qa):
+    """eval/parity.py's embedded side must rank as the product does (exact-phrase bonus
+    included), so that any difference it reports is the backend's."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+    from eval.parity import parity
+    from qa.ranking import Searcher
+    # settings under which the bonus decides the first clause (see the test above)
+    s = replace(qa.settings, w_bm25=0.5, w_memory=0.0)
+    engine = SimpleNamespace(data=qa.data, searcher=Searcher(qa.data, qa.searcher.encoder, s))
+    qs = [{"id": "a", "question": "生物医药企业有什么支持", "gold": ["liuzhou-2021:7"],
+           "type": "paraphrase"}]
+    out = parity(engine, qs)
+    assert out["hybrid_top1_agree"] == 1.0
+    assert out["methods"]["hybrid"]["engine_r1"] == out["methods"]["hybrid"]["embedded_r1"] == 1.0
