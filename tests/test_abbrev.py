@@ -2,7 +2,7 @@
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from indexer.abbrev import Abbreviations, _in_order
 
@@ -69,3 +69,13 @@ def test_search_finds_the_clause_an_abbreviation_names(qa):
         assert "liuzhou-2021:2" not in s.runs("博后站").bm25
     finally:
         s.settings = base
+
+
+@settings(deadline=None)          # the first call builds jieba's dictionary
+@given(st.text(max_size=300))
+def test_any_text_expands_to_vocabulary_terms_only(text):
+    """Whatever a person types (emoji, markup, control characters, Latin, very long runs),
+    the expansion is a list of vocabulary terms and never raises."""
+    idx = Abbreviations(VOCAB)
+    out = idx.expand(text, known_of(VOCAB))
+    assert isinstance(out, list) and set(out) <= set(VOCAB) and len(out) == len(set(out))
