@@ -9,8 +9,9 @@ ones. Thresholds are chosen on 5-fold cross-validated probabilities:
              that answers the most in-scope questions rightly while confident answers with a
              wrong first clause stay within `--max-wrong` of the in-scope questions and
              confident out-of-scope answers within `--max-wrong` of the out-of-scope ones
-             (questions asking for a figure their clauses do not give are never confident in
-             the product — qa/quantity.py — so they count as neither)
+             (questions asking for a figure their clauses do not give, or about a year after
+             the documents, are never confident in the product — qa/quantity.py — so they
+             count as neither)
 Writes qa/data/confidence.json. The test split is never read here.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from indexer.examples import DEV_FILES
 from qa.confidence import MODEL_PATH, OUT_FEATURES, TOP_FEATURES, Logistic, TierModel, signals
-from qa.quantity import figure_missing
+from qa.quantity import figure_missing, later_year
 from qa.route_retrieval import also_answers
 
 from .questions import load_questions
@@ -59,7 +60,9 @@ def collect(qa, questions) -> list[dict]:
                      "oos": q["type"] == "out_of_scope",
                      "correct": bool(hits) and hits[0].key in q["gold"],
                      # the product never answers these confidently (qa/quantity.py)
-                     "figure_missing": figure_missing(q["question"], [h.clause.text for h in cited])})
+                     "figure_missing": figure_missing(q["question"], [h.clause.text for h in cited])
+                     or bool(later_year(q["question"], [h.doc_date for h in cited],
+                                        [h.clause.text for h in cited]))})
     return rows
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.library import effective_manifest
+from corpus.loaders import is_traditional, to_simplified
 from corpus.manifest import Manifest
 from corpus.model import Clause, Document, ParsedDocument
 from indexer import store
@@ -98,6 +99,7 @@ class PolicyQA:
         names directly — a clause number, a unit's clauses, the preamble for questions about
         the document — moved to the front; `hybrid`, `bm25`, `dense` are the raw rankings."""
         _check(question)
+        question = simplified(question)
         if top_k < 1:
             raise SearchError(f"top-k must be at least 1 (got {top_k})")
         allowed = self._scope(question, filters) if method == "auto" else allowed_keys(self, filters)
@@ -177,8 +179,16 @@ class PolicyQA:
     # ---- ask -------------------------------------------------------------------------
     def ask(self, question: str, filters: Filters | None = None, history=None) -> Answer:
         """A cited answer. `history`: prior turns, oldest first, each {"question", "citations":
-        [clause keys]}; a follow-up ("牵头单位是谁？") is resolved against the last one."""
+        [clause keys]}; a follow-up ("牵头单位是谁？") is resolved against the last one. A
+        question in traditional characters is understood in simplified ones (the documents'
+        script); the answer keeps the question as typed."""
         _check(question)
+        plain = simplified(question)
+        if plain != question:
+            return replace(self._ask(plain, filters, history), question=question)
+        return self._ask(question, filters, history)
+
+    def _ask(self, question: str, filters: Filters | None, history) -> Answer:
         chat = small_talk(question)
         if chat:                       # 你好 / 你是谁 / 谢谢: not a policy question
             return Answer(question, "help", smalltalk_reply(chat, self.loaded_names()),
@@ -232,6 +242,7 @@ class PolicyQA:
     def route(self, question: str) -> str:
         """Which path `ask` takes: smalltalk | lookup | not_loaded | department | mentions |
         meta | retrieval."""
+        question = simplified(question)
         if small_talk(question):
             return "smalltalk"
         if find_reference(question) is not None and not self._refers_to_missing(question):
@@ -281,6 +292,12 @@ class PolicyQA:
 
     def _retrieval_answer(self, question: str, allowed: set[str] | None = None) -> Answer:
         return route_retrieval.retrieval_answer(self, question, allowed)
+
+
+def simplified(question: str) -> str:
+    """The question in simplified characters when it is written in traditional ones (請問這份
+    措施… → 请问这份措施…); otherwise unchanged, character for character."""
+    return to_simplified(question) if is_traditional(question) else question
 
 
 def _check(question: str) -> None:

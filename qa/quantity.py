@@ -1,10 +1,12 @@
-"""Questions that ask for a figure (多少钱, 补助多少万, 比例是多少, 几年) and clauses that give none.
+"""Questions that ask for a figure (多少钱, 补助多少万, 比例是多少, 几年) or about a later year, and
+clauses that cannot answer them.
 
 Most measures say what is supported, not how much (给予财政资金补助). A confident answer to
 "孵化器通过国家认定后能补助多少万？" that quotes such a clause reads as if the amount were
 there; the honest answer names the clause and says it states no figure. So when a question asks
 for a figure and none of the clauses an answer would cite holds one, the answer is given in the
-可能相关 tier with that said first (qa/route_retrieval.py)."""
+可能相关 tier with that said first (qa/route_retrieval.py). Likewise a question about a year after
+the cited documents were issued (2023年…排名第几): the text cannot hold what happened then."""
 from __future__ import annotations
 
 import re
@@ -32,6 +34,8 @@ _GIVES = {
 }
 _FIGURE = re.compile(r"[0-9０-９]|百分之|[一二三四五六七八九十两百千万]+(?:万|亿|元|倍|年|个月|名|%|％|成)")
 NOTE = "{citation}没有写明问题所问的具体数额（金额、比例或期限）。"
+LATER_NOTE = "{doc}印发于{issued}年，没有写到{year}年的情况。"
+_YEAR = re.compile(r"(?<![0-9０-９])(20[0-9]{2})(?![0-9])")
 
 
 def asks_figure(question: str) -> bool:
@@ -60,3 +64,14 @@ def figure_missing(question: str, texts) -> bool:
         return False
     kinds = figure_kinds(question)
     return not any(gives_figure(t, kinds) for t in texts)
+
+
+def later_year(question: str, issued: list[str | None], texts) -> int | None:
+    """A year the question asks about that is after every cited document was issued and that
+    no cited clause names (2023年柳州高新区排名第几 against a 2021 document), or None: what
+    happened later cannot be in the text."""
+    years = sorted({int(y) for y in _YEAR.findall(question)})
+    dates = [int(d[:4]) for d in issued if d and d[:4].isdigit()]
+    if not years or not dates:
+        return None
+    return next((y for y in years if y > max(dates) and not any(str(y) in t for t in texts)), None)

@@ -6,7 +6,7 @@ from . import departments as dept
 from .compose import compose, compose_none, compose_possible, pick_sentences
 from .confidence import signals
 from .evidence import measure
-from .quantity import NOTE, figure_missing as _figure_missing
+from .quantity import LATER_NOTE, NOTE, figure_missing as _figure_missing, later_year
 from .trace import trace
 from .types import CONFIDENCE, Answer, Hit
 
@@ -61,6 +61,10 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
     if figure_missing:
         tier = "possible"
         evidence_["figure_missing"] = True
+    later = later_year(question, [h.doc_date for h in cited], [h.clause.text for h in cited])
+    if later:
+        tier = "possible"
+        evidence_["later_year"] = later
     chosen = hits[:3] if tier == "possible" else cited
     limit = 1 if tier == "possible" or len(chosen) > 1 else 2
     idf = qa.searcher.bm25_for(runs.allowed).idf
@@ -73,6 +77,9 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
         text = compose_possible(chosen, quotes)
         if figure_missing:
             text = NOTE.format(citation=top.citation) + "\n" + text
+        if later:
+            text = LATER_NOTE.format(doc=top.doc_short or top.doc_title,
+                                     issued=(top.doc_date or "")[:4], year=later) + "\n" + text
         return Answer(question, kind, text, tuple(chosen),
                       quotes=quoted, evidence=evidence_, confidence="possible")
     kind = "answer"

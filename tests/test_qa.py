@@ -268,3 +268,37 @@ def test_a_units_head_is_a_person_not_the_role(qa, q, route):
 def test_title_intent_only_of_the_document(q, intent):
     from qa.meta import meta_intent
     assert meta_intent(q) == intent
+
+
+@pytest.mark.parametrize("q, issued, texts, year", [
+    ("2023年柳州国家高新区在全国综合排名第几？", ["2021-12-29"], ["排名前35名"], 2023),
+    ("2023年柳州国家高新区在全国综合排名第几？", ["2021-12-29"], ["2021－2023年实施"], None),
+    ("2021年出台的措施有什么支持", ["2021-12-29"], ["支持"], None),
+    ("2025年以后还有吗", [None], ["支持"], None),                 # no date to compare with
+])
+def test_later_year(q, issued, texts, year):
+    from qa.quantity import later_year
+    assert later_year(q, issued, texts) == year
+
+
+def test_a_later_year_is_never_a_confident_answer(qa):
+    a = qa.ask("2023年柳州国家高新区在全国综合排名第几？")
+    assert a.confidence != "answer" and a.evidence.get("later_year") == 2023
+    assert a.text.startswith("柳州措施印发于2021年，没有写到2023年的情况。")
+
+
+def test_traditional_characters_are_understood(qa):
+    trad, simp = "高新技術企業研發費用能加計扣除多少？", "高新技术企业研发费用能加计扣除多少？"
+    a, b = qa.ask(trad), qa.ask(simp)
+    assert a.question == trad                           # the answer keeps the question as typed
+    assert [h.key for h in a.citations] == [h.key for h in b.citations] and a.text == b.text
+    assert [h.key for h in qa.search(trad)] == [h.key for h in qa.search(simp)]
+    assert qa.route("請問這份措施是哪個單位發佈的？") == "meta"
+
+
+@pytest.mark.parametrize("q, route", [("哪几条措施明确提到支持关键核心技术攻关？", "retrieval"),
+                                      ("一共有几条措施", "meta"),
+                                      ("你好，你是谁开发的？你都会做什么？", "smalltalk"),
+                                      ("这文件谁发的", "meta")])
+def test_which_clauses_is_not_how_many_and_who_made_you_is_small_talk(qa, q, route):
+    assert qa.route(q) == route
