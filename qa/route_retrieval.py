@@ -54,14 +54,13 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
                       compose_none(REFUSAL, hits[:3], qa.loaded_names(), note),
                       tuple(hits[:3]), evidence=evidence_, confidence="none")
     top = hits[0]
-    cited = hits[:3] if tier == "possible" else \
-        [top] + [h for h in hits[1:3] if also_answers(top, h)]
-    # asks 多少 and no clause the answer would cite gives a figure: said so, never 答复
-    figure_missing = _figure_missing(question, [h.clause.text for h in cited])
+    cited = hits[:3] if tier == "possible" else answer_cites(hits)
+    # asks 多少 and no clause the answer would cite gives a figure, or asks about a later
+    # year: said so, never 答复
+    figure_missing, later = caveats(question, cited)
     if figure_missing:
         tier = "possible"
         evidence_["figure_missing"] = True
-    later = later_year(question, [h.doc_date for h in cited], [h.clause.text for h in cited])
     if later:
         tier = "possible"
         evidence_["later_year"] = later
@@ -92,6 +91,18 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
         text = f"该事项由{'、'.join(top.clause.lead_units) or '（未写明）'}牵头。\n" + text
     return Answer(question, kind, text, tuple(chosen), quotes=quoted, evidence=evidence_,
                   confidence="answer")
+
+
+def answer_cites(hits: list[Hit]) -> list[Hit]:
+    """The clauses a confident answer cites: the first, and those that also answer."""
+    return [hits[0]] + [h for h in hits[1:3] if also_answers(hits[0], h)]
+
+
+def caveats(question: str, cited: list[Hit]) -> tuple[bool, int | None]:
+    """(the question asks for a figure the cited clauses do not give, a year after them that
+    they do not name): either keeps an answer out of the confident tier (qa/quantity.py)."""
+    texts = [h.clause.text for h in cited]
+    return _figure_missing(question, texts), later_year(question, [h.doc_date for h in cited], texts)
 
 
 def also_answers(top: Hit, other: Hit) -> bool:

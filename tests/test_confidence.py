@@ -166,7 +166,7 @@ def test_calibration_spends_no_budget_on_questions_the_figure_rule_demotes(figur
     import numpy as np
     from eval.calibrate import choose
     rows = [{"oos": False, "correct": True} for _ in range(4)] + \
-        [{"oos": True, "correct": False, "figure_missing": figure_missing}]
+        [{"oos": True, "correct": False, "demoted": figure_missing}]
     p_out, p_ok = np.full(5, 0.01), np.full(5, 0.99)
     _, _, stats = choose(rows, p_out, p_ok, max_refused=0.0, max_wrong=0.0)
     assert stats["confident_in_scope"] == confident
