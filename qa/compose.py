@@ -77,12 +77,14 @@ def compose(hits: list[Hit], quotes: list[list[str]], docs: dict | None = None) 
 POSSIBLE_HEAD = "不能确定知识库中有直接回答这个问题的条款。以下条款可能相关，请对照原文核实："
 
 
-def compose_possible(hits: list[Hit], quotes: list[list[str]]) -> str:
+def compose_possible(hits: list[Hit], quotes: list[list[str]], role: str = "lead") -> str:
     """The 可能相关 tier: says plainly that the answer may not be here, then each candidate
-    clause with its key sentence."""
+    clause with its key sentence and its units of `role` (qa/departments.who_role)."""
+    from .departments import units_text
     lines = [POSSIBLE_HEAD]
     for i, (h, qs) in enumerate(zip(hits, quotes), start=1):
-        lead = f"（牵头单位：{'、'.join(h.clause.lead_units)}）" if h.clause.lead_units else ""
+        shown = h.clause.lead_units if role == "lead" else h.clause.units
+        lead = f"（{units_text(h.clause, role)}）" if shown else ""
         lines.append(f"{i}. {h.citation}{h.clause.heading.rstrip('。')}：“{''.join(qs)}”【{i}】{lead}")
     return "\n".join(lines)
 

@@ -86,6 +86,21 @@ def asks_who(question: str) -> bool:
     return bool(_WHO.search(question))
 
 
+def who_role(question: str) -> str:
+    """Which units a 'who' question asks for: partner (有哪些配合单位), any (牵头和配合单位
+    都有谁) or lead (the default: 谁牵头, 找哪个部门)."""
+    lead = any(w in question for w in LEAD_WORDS)
+    partner = any(w in question for w in PARTNER_WORDS)
+    return "any" if lead and partner else "partner" if partner else "lead"
+
+
+def units_text(c: Clause, role: str) -> str:
+    """A clause's units of the asked role, as a sentence part: '牵头单位：X；配合单位：Y'."""
+    lead = f"牵头单位：{'、'.join(c.lead_units) or '未写明'}"
+    partner = f"配合单位：{'、'.join(c.partner_units) or '未写明'}"
+    return {"lead": lead, "partner": partner, "any": f"{lead}；{partner}"}[role]
+
+
 def clauses_for(uq: UnitQuery, clauses: Sequence[Clause], allowed=None) -> dict[str, list[Clause]]:
     """{unit: clauses where it has the asked role}, in clause order; only clauses whose key is
     in `allowed` (a set of keys; None = all). Only the matching clauses are built."""

@@ -27,7 +27,7 @@ from .mentions import find_mentions, mention_term
 from .meta import meta_intent, mentioned, mentioned_missing
 from .places import covered_places
 from .ranking import Searcher
-from .refs import find_reference
+from .refs import find_reference, find_references
 from .route_retrieval import strength as _strength
 from .search import SearchError
 from .smalltalk import reply as smalltalk_reply, small_talk
@@ -117,14 +117,13 @@ class PolicyQA:
 
     def pinned(self, question: str) -> list[str]:
         """Clause keys a question names outright (reference, unit + role, the document)."""
-        no = find_reference(question)
-        if no is not None and self._refers_to_missing(question):
+        nos = find_references(question)
+        if nos and self._refers_to_missing(question):
             return []
-        if no is not None:
+        if nos:
             named = self._named(question)
             doc = next((p for p in self.documents if named and p.doc.id == named[0]), self.primary())
-            c = doc.clause(no)
-            return [c.key] if c else []
+            return [c.key for c in map(doc.clause, nos) if c]
         uq = dept.parse_unit_query(question, self.catalog)
         if uq:
             seen: list[str] = []
@@ -199,11 +198,13 @@ class PolicyQA:
             if followed is not None:
                 return followed
         allowed = self._scope(question, filters)
-        no = find_reference(question)
-        if no is not None and not self._refers_to_missing(question, filters):
+        nos = find_references(question)
+        if nos and not self._refers_to_missing(question, filters):
             named = self._named(question)
             doc_id = filters.docs[0] if filters and filters.docs else (named[0] if named else None)
-            return self._lookup_answer(question, no, doc_id)
+            if len(nos) > 1:           # 第十条和第二十条有什么不同: each clause quoted
+                return route_lookup.lookups_answer(self, question, nos, doc_id)
+            return self._lookup_answer(question, nos[0], doc_id)
         intent = meta_intent(question)
         if intent == "basis":          # 这文件是根据国务院哪个文件定的: about this document
             return self._meta_answer(question, intent)

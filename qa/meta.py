@@ -10,7 +10,7 @@ from corpus.model import Document, ParsedDocument
 _DOC = r"(?:这份|该|这个|本|此|柳州|市里|市政府)?(?:文件|措施|政策|通知|文|若干措施)"
 PATTERNS = {
     "date": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|日期|时间|几号|多久前).{0,6}(发布|印发|出台|发文|下发|公布)|"
-                       r"(发布|印发|出台|发文|下发|公布)(的)?(日期|时间|于|在哪)|"
+                       r"(发布|印发|出台|发文|下发|公布|成文)(的)?(日期|时间|于|在哪)|"
                        + _DOC + r".{0,4}(什么时候|何时|哪年).{0,4}(的|出)"),
     "issuer": re.compile(r"(发文|印发|发布|出台|制定)(单位|机关|部门|机构)|(谁|哪个(单位|部门|机关)).{0,4}(发布|印发|发的|出台|制定)|"
                          r"(由谁|是谁)(发布|印发|出台)|(谁|哪个[^，。？?]{0,4}?|哪家[^，。？?]{0,4}?)(?<!研)(?<!开)(发的|出的)|"
@@ -37,16 +37,24 @@ _ABOUT_DOC = re.compile(_DOC + r"|文号|发文|印发|出台|发布|这(?:个)?
 
 
 def meta_intent(question: str) -> str | None:
-    """Which attribute of the document a question asks for, or None."""
+    """Which attribute of the document a question asks for first, or None."""
+    intents = meta_intents(question)
+    return intents[0] if intents else None
+
+
+def meta_intents(question: str) -> list[str]:
+    """Every attribute of the document a question asks for, in priority order ("哪个单位印发
+    的，成文日期是哪天" → issuer and date)."""
     q = question.strip()
     if not _ABOUT_DOC.search(q):
-        return None
+        return []
+    found = []
     for name in ("number", "basis", "addressees", "issuer", "date", "title", "purpose", "structure"):
         if PATTERNS[name].search(q):
             if name == "structure" and not re.search(r"措施|条款|部分|文件|内容", q):
                 continue
-            return name
-    return None
+            found.append(name)
+    return found
 
 
 def _doc_name(doc: Document) -> str:

@@ -13,7 +13,7 @@ _PATTERNS = [
     re.compile(r"[（(]\s*([零〇一二两三四五六七八九十百]{1,4})\s*[）)]"),     # （十七）
     re.compile(rf"第\s*({_NUM})\s*(?:条|项|点|款|部分措施)"),            # 第十七条 第17项
     re.compile(rf"(?:措施|条款|条目)\s*第?\s*({_NUM})"                  # 措施十七 条款17
-               r"(?=$|[\s，,。？?！!：:]|讲|说|是|的|内容|原文|全文|规定|写|呢|吗|怎么|有什么|主要|具体|到底|要点|重点)"),
+               r"(?=$|[\s，,。？?！!：:、]|和|与|及|讲|说|是|的|内容|原文|全文|规定|写|呢|吗|怎么|有什么|主要|具体|到底|要点|重点)"),
 ]
 # a bare "十七条" only when the question is about that clause, not a count ("21条措施")
 _BARE = re.compile(rf"^\s*({_NUM})\s*条\s*(?:措施)?\s*(?:的)?(?:讲|说|是|写|规定|内容|原文|全文|什么|呢|要点|重点|"
@@ -53,6 +53,36 @@ def find_reference(question: str) -> int | None:
         except ValueError:
             return None
     return None
+
+
+_SUB_UNITS = ("款", "项", "点")
+
+
+def find_references(question: str) -> list[int]:
+    """Every clause a question names, in order ("第十条和第二十条有什么不同" → [10, 20]). A
+    款/项/点 right after a clause reference is part of it (第十七条第二款 → [17])."""
+    q = question.strip()
+    first = find_reference(q)
+    if first is None:
+        return []
+    found: list[tuple[int, int, int, str]] = []
+    for pat in _PATTERNS:
+        for m in pat.finditer(q):
+            found.append((m.start(), m.end(), m.group(1), m.group(0)[-1]))
+    found.sort()
+    nos: list[int] = []
+    last_end = -1
+    for start, end, num, unit in found:
+        if start < last_end or (unit in _SUB_UNITS and start == last_end and nos):
+            last_end = max(last_end, end)
+            continue
+        last_end = end
+        try:
+            nos.append(cn_to_int(num))
+        except ValueError:
+            continue
+    nos = list(dict.fromkeys(nos))
+    return nos if first in nos and len(nos) > 1 else [first]
 
 
 def is_pure_lookup(question: str) -> bool:

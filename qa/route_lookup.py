@@ -27,6 +27,27 @@ def lookup_answer(qa, question: str, no: int, doc_id: str | None = None) -> Answ
     return Answer(question, "lookup", text, (hit,))
 
 
+def lookups_answer(qa, question: str, nos: list[int], doc_id: str | None = None) -> Answer:
+    """Several clauses named at once (第十条和第二十条有什么不同): each quoted in full, in the
+    order named; a number the document does not have is said so."""
+    doc = next((p for p in qa.documents if p.doc.id == doc_id), None) if doc_id else qa.primary()
+    if doc is None:
+        raise SearchError(f"--doc {doc_id} is not a loaded document; `policyqa docs` lists them")
+    clauses = [c for c in map(doc.clause, nos) if c is not None]
+    absent = [n for n in nos if doc.clause(n) is None]
+    if not clauses:
+        return lookup_answer(qa, question, nos[0], doc_id)
+    title = doc.doc.citation_title
+    lines = [f"{title}{'、'.join(c.label for c in clauses)}全文如下："]
+    for i, c in enumerate(clauses, start=1):
+        lines.append(f"【{i}】{c.text}\n所属部分：{c.part}")
+    if absent:
+        last = len(doc.clauses)
+        lines.append(f"{title}共{last}条措施（（一）至{label_for(last)}），没有"
+                     + "、".join(f"第{n}条" for n in absent) + "。")
+    return Answer(question, "lookup", "\n".join(lines), tuple(qa.hit_for(c) for c in clauses))
+
+
 def unit_answer(qa, question: str, uq: dept.UnitQuery, allowed=None) -> Answer:
     """The clauses a unit leads or partners in, listed per unit."""
     found = dept.clauses_for(uq, qa.clauses, allowed)

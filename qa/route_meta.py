@@ -2,18 +2,20 @@
 basis, structure, title) and questions naming a document that is referenced but not loaded."""
 from __future__ import annotations
 
-from .meta import answer_meta, not_loaded_text
+from .meta import answer_meta, meta_intents, not_loaded_text
 from .types import Answer
 
 
 def meta_answer(qa, question: str, intent: str) -> Answer:
     """`intent` of the loaded document the question names (default: the home document),
-    citing its preamble."""
+    citing its preamble; the other attributes the question also asks for follow."""
     named = qa._named(question)
     doc = next((p for p in qa.documents if named and p.doc.id == named[0]), qa.primary())
     cite = (qa.hit_for(doc.preamble),) if doc.preamble else ()
-    return Answer(question, "meta", answer_meta(intent, doc, qa.docs) +
-                  ("【1】" if cite else ""), cite, evidence={"intent": intent})
+    intents = [intent] + [i for i in meta_intents(question) if i != intent]
+    text = "\n".join(answer_meta(i, doc, qa.docs) for i in intents)
+    return Answer(question, "meta", text + ("【1】" if cite else ""), cite,
+                  evidence={"intent": intent, "intents": intents})
 
 
 def not_loaded_answer(qa, question: str, missing, allowed=None) -> Answer:

@@ -72,8 +72,9 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
                              qa.data.passage_rows, idf, limit=limit) for h in chosen]
     quoted = tuple((i + 1, q) for i, qs in enumerate(quotes) for q in qs)
     if tier == "possible":
-        kind = "department" if dept.asks_who(question) else "answer"
-        text = compose_possible(chosen, quotes)
+        who = dept.asks_who(question)
+        kind = "department" if who else "answer"
+        text = compose_possible(chosen, quotes, dept.who_role(question) if who else "lead")
         if figure_missing:
             text = NOTE.format(citation=top.citation) + "\n" + text
         if later:
@@ -88,7 +89,11 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
         text += "\n上级依据：\n" + parents
     if dept.asks_who(question):
         kind = "department"
-        text = f"该事项由{'、'.join(top.clause.lead_units) or '（未写明）'}牵头。\n" + text
+        role = dept.who_role(question)
+        if role == "lead":
+            text = f"该事项由{'、'.join(top.clause.lead_units) or '（未写明）'}牵头。\n" + text
+        else:
+            text = f"{top.clause.label}{dept.units_text(top.clause, role)}。\n" + text
     return Answer(question, kind, text, tuple(chosen), quotes=quoted, evidence=evidence_,
                   confidence="answer")
 

@@ -302,3 +302,50 @@ def test_traditional_characters_are_understood(qa):
                                       ("这文件谁发的", "meta")])
 def test_which_clauses_is_not_how_many_and_who_made_you_is_small_talk(qa, q, route):
     assert qa.route(q) == route
+
+
+@pytest.mark.parametrize("q, nos", [("第十条和第二十条有什么不同？", [10, 20]),
+                                    ("（十二）和（十三）都提到了15%，区别在哪", [12, 13]),
+                                    ("措施十七和措施十八讲什么", [17, 18]),
+                                    ("第十七条第二款讲什么", [17]),
+                                    ("（十七）讲什么", [17]),
+                                    ("科技金融有哪些支持", [])])
+def test_every_clause_a_question_names(q, nos):
+    from qa.refs import find_references
+    assert find_references(q) == nos
+
+
+def test_two_clauses_named_are_both_quoted_and_a_missing_number_is_said(qa, parsed):
+    a = qa.ask("第十九条和第二十一条分别说了什么？")
+    assert a.kind == "lookup" and a.answered
+    assert [h.clause.no for h in a.citations] == [19, 21]
+    assert parsed.clause(19).text in a.text and parsed.clause(21).text in a.text
+    assert [h.clause.no for h in qa.search("第十九条和第二十一条的区别", top_k=2)] == [19, 21]
+    b = qa.ask("第3条和第30条分别讲什么？")
+    assert [h.clause.no for h in b.citations] == [3]
+    assert parsed.clause(3).text in b.text and "没有第30条" in b.text
+
+
+def test_a_question_for_two_document_facts_gets_both(qa):
+    from qa.meta import meta_intents
+    q = "这份若干措施是哪个单位印发的，成文日期是哪天？"
+    assert meta_intents(q) == ["issuer", "date"]
+    a = qa.ask(q)
+    assert a.kind == "meta" and "柳州市人民政府" in a.text and "2021年12月29日" in a.text
+    assert meta_intents("这个文件什么时候发布的") == ["date"]
+
+
+@pytest.mark.parametrize("q, role", [("科技金融那条谁牵头", "lead"), ("科技金融那条有哪些配合单位", "partner"),
+                                     ("科技金融那条的牵头和配合单位都有谁", "any"),
+                                     ("这事找哪个部门", "lead")])
+def test_who_role(q, role):
+    from qa.departments import who_role
+    assert who_role(q) == role
+
+
+def test_a_topics_partner_units_are_given_when_asked(qa, parsed):
+    a = qa.ask("推动产城创新融合发展有哪些配合单位？")
+    assert a.kind == "department" and a.citations[0].clause.no == 13
+    assert "配合单位：" + "、".join(parsed.clause(13).partner_units) in a.text
+    lead = qa.ask("推动产城创新融合发展的牵头单位是谁？")
+    assert "配合单位：" not in lead.text and "市发展改革委" in lead.text
