@@ -65,7 +65,9 @@ def write_report(metrics: dict, out: Path) -> Path:
             ("out-of-scope answered confidently", lambda m: m["tiers"]["out_answer"]),
             ("out-of-scope shown as 可能相关", lambda m: m["tiers"]["out_possible"]),
             ("out-of-scope refused", lambda m: m["tiers"]["out_none"]),
-            ("`must` strings in confident in-scope answers", lambda m: m["answers"]["must_present"])]
+            ("`must` strings in confident in-scope answers", lambda m: m["answers"]["must_present"]),
+            ("`must` strings in 可能相关 answers showing a gold clause",
+             lambda m: m["answers"].get("possible_must_present"))]
     for label, get in rows:
         L.append(f"| {label} | " + " | ".join(_f(get(splits[n])) for n in names) + " |")
     L += ["\n![Recall@k](recall_at_k.png)\n",

@@ -67,6 +67,9 @@ def evaluate(questions: list[dict], results: dict, known_keys: set[str]) -> dict
         "citations_exist": mean(all(c["key"] in known_keys for c in answers[q["id"]]["citations"])
                                 for q in questions),
         "must_present": mean(checks[i]["must_present"] for i in answered),
+        # 可能相关 answers showing a gold clause: does the quoted key sentence hold the content?
+        "possible_must_present": mean(checks[q["id"]]["must_present"] for q in in_scope
+                                      if _possible_with_gold(answers[q["id"]], q["gold"])),
     }
     metrics["answers_by_type"] = {
         t: {"n": len(ids), "answered": mean(checks[i]["answered"] for i in ids),
@@ -84,6 +87,11 @@ def evaluate(questions: list[dict], results: dict, known_keys: set[str]) -> dict
     metrics["counts"] = {t: sum(q["type"] == t for q in questions) for t in TYPES}
     metrics["n"] = len(questions)
     return metrics
+
+
+def _possible_with_gold(answer: dict, gold: list[str]) -> bool:
+    return answer.get("confidence") == "possible" and \
+        any(c["key"] in gold for c in answer.get("citations", []))
 
 
 def tier_metrics(questions: list[dict], answers: dict) -> dict:

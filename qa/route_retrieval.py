@@ -65,7 +65,7 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
         tier = "possible"
         evidence_["later_year"] = later
     chosen = hits[:3] if tier == "possible" else cited
-    limit = 1 if tier == "possible" or len(chosen) > 1 else 2
+    limit = 1 if tier == "answer" and len(chosen) > 1 else 2
     idf = qa.searcher.bm25_for(runs.allowed).idf
     quotes = [pick_sentences(h.clause, qa.searcher.row_of[h.key], runs.qvec,
                              list(runs.tokens), qa.data.dense.vector,

@@ -349,3 +349,15 @@ def test_a_topics_partner_units_are_given_when_asked(qa, parsed):
     assert "配合单位：" + "、".join(parsed.clause(13).partner_units) in a.text
     lead = qa.ask("推动产城创新融合发展的牵头单位是谁？")
     assert "配合单位：" not in lead.text and "市发展改革委" in lead.text
+
+
+def test_possible_tier_quotes_up_to_two_sentences_per_clause(qa):
+    # the clause's second-best sentence is shown when it scores nearly as well: here it is
+    # the one naming the 服务券 the asker describes (one sentence alone showed another)
+    a = qa.ask("小公司买检测、咨询这些技术服务，有没有那种代金券可以用")
+    assert a.confidence == "possible" and a.citations[0].clause.no == 17
+    assert "科技创新服务券" in a.text
+    counts = [sum(1 for i, _ in a.quotes if i == n) for n in range(1, len(a.citations) + 1)]
+    assert max(counts) == 2 and min(counts) >= 1
+    for n, quote in a.quotes:
+        assert quote in a.citations[n - 1].clause.text
