@@ -150,6 +150,16 @@ def test_small_talk_and_a_which_clauses_mention_question(page):
     page.shot("mentions")
 
 
+def test_two_clauses_named_open_each_in_the_panel(page):
+    a = page.ask("第十九条和第二十一条分别说了什么？")
+    assert a.locator(".pqa-tier").inner_text() == "答复"
+    assert a.locator("a.pqa-ref[data-n='2']").count() >= 1
+    a.locator("a.pqa-ref[data-n='2']").first.click()
+    active = page.p.locator("#pqa-panel .pqa-active")
+    assert active.get_attribute("id") == "pqa-1-2" and "（二十一）" in active.inner_text()
+    page.shot("two-clauses")
+
+
 def test_old_turn_markers_and_the_panel_scrolls_inside_itself(page):
     page.ask("（十七）讲什么")
     big = page.ask("市科技局牵头哪些措施")
