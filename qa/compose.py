@@ -9,6 +9,7 @@ from corpus.model import LEVEL_NAMES, Clause
 from indexer.dense import split_sentences
 from indexer.tokenize import tokenize
 
+from .departments import units_text
 from .types import Hit
 
 
@@ -80,7 +81,6 @@ POSSIBLE_HEAD = "不能确定知识库中有直接回答这个问题的条款。
 def compose_possible(hits: list[Hit], quotes: list[list[str]], role: str = "lead") -> str:
     """The 可能相关 tier: says plainly that the answer may not be here, then each candidate
     clause with its key sentence and its units of `role` (qa/departments.who_role)."""
-    from .departments import units_text
     lines = [POSSIBLE_HEAD]
     for i, (h, qs) in enumerate(zip(hits, quotes), start=1):
         shown = h.clause.lead_units if role == "lead" else h.clause.units

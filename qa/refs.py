@@ -65,7 +65,7 @@ def find_references(question: str) -> list[int]:
     first = find_reference(q)
     if first is None:
         return []
-    found: list[tuple[int, int, int, str]] = []
+    found: list[tuple[int, int, str, str]] = []      # start, end, numeral, last character
     for pat in _PATTERNS:
         for m in pat.finditer(q):
             found.append((m.start(), m.end(), m.group(1), m.group(0)[-1]))

@@ -10,11 +10,17 @@ from .search import SearchError
 from .types import Answer
 
 
-def lookup_answer(qa, question: str, no: int, doc_id: str | None = None) -> Answer:
-    """Clause `no` of document `doc_id` (default: the home document), quoted in full."""
+def _document(qa, doc_id: str | None):
+    """The loaded document `doc_id` (default: the home document)."""
     doc = next((p for p in qa.documents if p.doc.id == doc_id), None) if doc_id else qa.primary()
     if doc is None:
         raise SearchError(f"--doc {doc_id} is not a loaded document; `policyqa docs` lists them")
+    return doc
+
+
+def lookup_answer(qa, question: str, no: int, doc_id: str | None = None) -> Answer:
+    """Clause `no` of document `doc_id` (default: the home document), quoted in full."""
+    doc = _document(qa, doc_id)
     clause = doc.clause(no)
     if clause is None:
         last = len(doc.clauses)
@@ -30,9 +36,7 @@ def lookup_answer(qa, question: str, no: int, doc_id: str | None = None) -> Answ
 def lookups_answer(qa, question: str, nos: list[int], doc_id: str | None = None) -> Answer:
     """Several clauses named at once (第十条和第二十条有什么不同): each quoted in full, in the
     order named; a number the document does not have is said so."""
-    doc = next((p for p in qa.documents if p.doc.id == doc_id), None) if doc_id else qa.primary()
-    if doc is None:
-        raise SearchError(f"--doc {doc_id} is not a loaded document; `policyqa docs` lists them")
+    doc = _document(qa, doc_id)
     clauses = [c for c in map(doc.clause, nos) if c is not None]
     absent = [n for n in nos if doc.clause(n) is None]
     if not clauses:
