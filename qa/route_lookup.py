@@ -2,6 +2,8 @@
 (（十七）, 第17条, 措施十七) and a responsible unit's clauses (市科技局牵头哪些措施)."""
 from __future__ import annotations
 
+import re
+
 from corpus.model import Clause
 from corpus.numerals import label_for
 
@@ -52,12 +54,29 @@ def lookups_answer(qa, question: str, nos: list[int], doc_id: str | None = None)
     return Answer(question, "lookup", "\n".join(lines), tuple(qa.hit_for(c) for c in clauses))
 
 
+_TOGETHER = re.compile(r"同为|都是|都作为|都有|共同|同时|一起|都[牵配参负]")
+
+
 def unit_answer(qa, question: str, uq: dept.UnitQuery, allowed=None) -> Answer:
     """The clauses a unit leads or partners in, listed per unit."""
     found = dept.clauses_for(uq, qa.clauses, allowed)
     role = {"lead": "牵头", "partner": "配合", "any": "牵头或配合"}[uq.role]
     cited: list[Clause] = []
     lines = []
+    groups: dict[str, set[str]] = {}     # 市财政局 and 市财政局（金融办） are one mention
+    for unit, clauses in found.items():
+        groups.setdefault(re.sub(r"（.*?）", "", unit), set()).update(c.key for c in clauses)
+    if len(groups) > 1 and _TOGETHER.search(question):     # 同为牵头单位: the clauses they share
+        order = [c for clauses in found.values() for c in clauses]
+        shared = sorted({c.key: c for c in order if all(c.key in g for g in groups.values())}.values(),
+                        key=lambda c: c.no)
+        names = "和".join(groups)
+        if shared:
+            cited.extend(shared)
+            lines.append(f"{names}都作为{role}单位的措施共{len(shared)}条："
+                         + "、".join(f"{c.label}【{i}】" for i, c in enumerate(shared, start=1)))
+        else:
+            lines.append(f"没有{names}都作为{role}单位的措施。")
     for unit, clauses in found.items():
         if not clauses:
             lines.append(f"{unit}没有作为{role}单位的措施。")

@@ -361,3 +361,16 @@ def test_possible_tier_quotes_up_to_two_sentences_per_clause(qa):
     assert max(counts) == 2 and min(counts) >= 1
     for n, quote in a.quotes:
         assert quote in a.citations[n - 1].clause.text
+
+
+def test_clauses_two_units_share_a_role_are_listed_first(qa):
+    both = {c.no for c in qa.clauses if {"市发展改革委", "市科技局"} <= set(c.lead_units)}
+    a = qa.ask("市发展改革委和市科技局同为牵头单位的措施有哪几条？")
+    first = a.text.splitlines()[0]
+    assert a.kind == "department" and f"共{len(both)}条" in first and len(both) == 3
+    assert [h.clause.no for h in a.citations[:3]] == sorted(both)
+    # 市财政局 and 市财政局（金融办） are one mention of 财政局, not two units to intersect
+    b = qa.ask("财政局和税务局都参与的措施有哪些")
+    assert b.text.startswith("市税务局和市财政局都作为配合单位的措施")
+    # without 同为/都/共同 the answer is each unit's list, as before
+    assert "都作为" not in qa.ask("市科技局和市财政局牵头哪些措施").text
