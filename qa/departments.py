@@ -58,12 +58,13 @@ class UnitCatalog:
         return tuple(dict.fromkeys(found))
 
 
-def role_of(question: str) -> str:
+def role_of(question: str, default: str = "any") -> str:
+    """lead (牵头…), partner (配合…), any (both named), or `default` when neither is."""
     if any(w in question for w in LEAD_WORDS):
         return "lead" if not any(w in question for w in PARTNER_WORDS) else "any"
     if any(w in question for w in PARTNER_WORDS):
         return "partner"
-    return "any"
+    return default
 
 
 def parse_unit_query(question: str, catalog: UnitCatalog) -> UnitQuery | None:
@@ -89,9 +90,7 @@ def asks_who(question: str) -> bool:
 def who_role(question: str) -> str:
     """Which units a 'who' question asks for: partner (有哪些配合单位), any (牵头和配合单位
     都有谁) or lead (the default: 谁牵头, 找哪个部门)."""
-    lead = any(w in question for w in LEAD_WORDS)
-    partner = any(w in question for w in PARTNER_WORDS)
-    return "any" if lead and partner else "partner" if partner else "lead"
+    return role_of(question, default="lead")
 
 
 def units_text(c: Clause, role: str) -> str:
