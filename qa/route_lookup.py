@@ -39,8 +39,9 @@ def lookups_answer(qa, question: str, nos: list[int], doc_id: str | None = None)
     """Several clauses named at once (第十条和第二十条有什么不同): each quoted in full, in the
     order named; a number the document does not have is said so."""
     doc = _document(qa, doc_id)
-    clauses = [c for c in map(doc.clause, nos) if c is not None]
-    absent = [n for n in nos if doc.clause(n) is None]
+    found = {n: doc.clause(n) for n in nos}
+    clauses = [c for c in found.values() if c is not None]
+    absent = [n for n, c in found.items() if c is None]
     if not clauses:
         return lookup_answer(qa, question, nos[0], doc_id)
     title = doc.doc.citation_title
@@ -67,9 +68,9 @@ def unit_answer(qa, question: str, uq: dept.UnitQuery, allowed=None) -> Answer:
     for unit, clauses in found.items():
         groups.setdefault(re.sub(r"（.*?）", "", unit), set()).update(c.key for c in clauses)
     if len(groups) > 1 and _TOGETHER.search(question):     # 同为牵头单位: the clauses they share
-        order = [c for clauses in found.values() for c in clauses]
-        shared = sorted({c.key: c for c in order if all(c.key in g for g in groups.values())}.values(),
-                        key=lambda c: c.no)
+        common = set.intersection(*groups.values())
+        shared = sorted({c for cs in found.values() for c in cs if c.key in common},
+                        key=lambda c: (c.doc_id, c.no))
         names = "和".join(groups)
         if shared:
             cited.extend(shared)
