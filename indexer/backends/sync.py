@@ -73,6 +73,27 @@ def passage_rows(parsed, encoder, cache: Path) -> list[dict]:
     return rows
 
 
+def prepared(docs: list, encoder, cache: Path, clauses: bool = True, passages_too: bool = True):
+    """(parsed, clause rows, passage rows) per document in order, the next document's rows built
+    in a thread while the caller inserts the current one: building rows is Python (tokenising,
+    vectors to lists), inserting mostly waits on Milvus, so the two overlap on two cores. An
+    error building a document's rows is raised when that document is reached."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def rows(p):
+        return (p, clause_rows(p, encoder, cache) if clauses else [],
+                passage_rows(p, encoder, cache) if passages_too else [])
+
+    if not docs:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="milvus-rows") as pool:
+        ahead = pool.submit(rows, docs[0])
+        for nxt in docs[1:] + [None]:
+            current = ahead.result()
+            ahead = pool.submit(rows, nxt) if nxt is not None else None
+            yield current
+
+
 def _held(backend, want: list[str]) -> dict[str, str]:
     """{doc_id: sha} of the markers: the wanted ids in chunks, then any others."""
     docs, out = backend.names["docs"], {}
@@ -163,13 +184,12 @@ def _sync(backend, data, encoder, rebuild: bool) -> dict:
         if restat:
             ms.create(backend.client, prefix, dim, s.k1, s.b, True, only=("clauses",))
         added = {"clauses": 0, "passages": 0}
-        for d in changed:                       # marker first, rows, marker last
-            p, sha = want[d]
+        for p, crows, prows in prepared([want[d][0] for d in changed], encoder, cache):
+            d, sha = p.doc.id, want[p.doc.id][1]  # marker first, rows, marker last
             if d in held:
                 backend.client.delete(backend.names["docs"], ids=[d])
             if not created:                     # also what a cut-off sync left behind
                 _delete_doc(backend, d, ("passages",) if restat else ("clauses", "passages"))
-            crows, prows = clause_rows(p, encoder, cache), passage_rows(p, encoder, cache)
             if not restat:
                 _insert(backend, "clauses", crows)
             _insert(backend, "passages", prows)
@@ -177,8 +197,9 @@ def _sync(backend, data, encoder, rebuild: bool) -> dict:
             added["clauses"] += len(crows)
             added["passages"] += len(prows)
         if restat:
-            for p, _ in want.values():
-                _insert(backend, "clauses", clause_rows(p, encoder, cache))
+            for _, crows, _ in prepared([p for p, _ in want.values()], encoder, cache,
+                                        passages_too=False):
+                _insert(backend, "clauses", crows)
             backend.client.flush(backend.names["clauses"])
             backend.client.delete(backend.names["docs"], ids=[RESTAT])
         for name in backend.names.values():
