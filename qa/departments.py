@@ -16,7 +16,8 @@ PARTNER_WORDS = ("配合", "协助", "协办", "参与")
 ANY_WORDS = ("负责", "承担", "涉及", "分工", "有关", "相关", "管哪", "管什么", "管几", "管些",
              "出现", "提到", "提及", "点名", "写到")      # 财政局出现在哪几条里
 _WHO = re.compile(r"谁牵头|谁负责|谁来牵头|谁配合|哪个(?:部门|单位)|哪些(?:部门|单位)|"
-                  r"什么(?:部门|单位)|牵头单位|配合单位|责任单位|找谁|归谁管|谁管")
+                  r"什么(?:部门|单位)|牵头单位|配合单位|责任单位|找谁|归谁管|谁管|"
+                  r"(?:什么|啥|哪种)角色|角色是|扮演|起(?:什么|啥)作用")
 _PERSON = re.compile(r"(?:主要)?负责(?:人|同志)|主管领导")
 _LIST = re.compile(r"哪些|哪几|哪一|哪项|哪条|哪个|什么|多少|几条|几项|列出|全部|所有")
 
@@ -90,13 +91,27 @@ def asks_who(question: str) -> bool:
 def who_role(question: str) -> str:
     """Which units a 'who' question asks for: partner (有哪些配合单位), any (牵头和配合单位
     都有谁) or lead (the default: 谁牵头, 找哪个部门)."""
+    if re.search(r"角色|扮演|作用", question):     # 税务局在里面是什么角色: both roles
+        return "any"
     return role_of(question, default="lead")
 
 
+def _published(c: Clause, word: str) -> str:
+    """The units after 牵头单位： / 配合单位： exactly as the clause's bracket has them."""
+    m = re.search(word + r"[：:]\s*([^；;]*)", c.units_text)
+    if not m:
+        return ""
+    seg = m.group(1).strip()
+    while seg and seg[-1] in "）)〕]" and seg.count(seg[-1]) > seg.count({"）": "（", ")": "(",
+                                                                        "〕": "〔", "]": "["}[seg[-1]]):
+        seg = seg[:-1]                                  # the bracket's own closing mark
+    return seg
+
+
 def units_text(c: Clause, role: str) -> str:
-    """A clause's units of the asked role, as a sentence part: '牵头单位：X；配合单位：Y'."""
-    lead = f"牵头单位：{'、'.join(c.lead_units) or '未写明'}"
-    partner = f"配合单位：{'、'.join(c.partner_units) or '未写明'}"
+    """A clause's units of the asked role, as published: '牵头单位：X；配合单位：Y'."""
+    lead = f"牵头单位：{_published(c, '牵头单位') or '、'.join(c.lead_units) or '未写明'}"
+    partner = f"配合单位：{_published(c, '配合单位') or '、'.join(c.partner_units) or '未写明'}"
     return {"lead": lead, "partner": partner, "any": f"{lead}；{partner}"}[role]
 
 

@@ -11,6 +11,8 @@ from indexer.dense import split_sentences
 
 _LIST = r"(?:哪(?:几|些|一)?(?:条|项|处|个)?(?:措施|条款|条|项|部分|地方|内容)?|哪里|哪儿|什么地方|几处|几条)"
 _VERB = r"(?:提到|提及|涉及|写到|写了|说到|讲到|出现|包含|含有|用到)(?:了|过)?"
+# 哪几条写明（给予）“X”: verbs of what a clause states, before a quoted word only
+_STATE = r"(?:写明|明确|规定|载明|表述)(?:了|为)?"
 _OPEN, _CLOSE = "“\"「『‘'", "”\"」』’'"
 _TERM = r"[\u4e00-\u9fffA-Za-z0-9%％·]{2,16}"
 _QUOTED = re.compile(f"[{_OPEN}]([^{_OPEN}{_CLOSE}]{{1,20}})[{_CLOSE}]")
@@ -30,7 +32,8 @@ def mention_term(question: str) -> str | None:
     q = question.strip().rstrip("？?。！! ")
     quoted = _QUOTED.search(q)
     if quoted and (_AFTER_QUOTE.match(q[quoted.end():]) or
-                   re.search(_VERB + r"\s*$", q[:quoted.start()]) and _LISTING.search(q)):
+                   re.search(f"(?:{_VERB}|{_STATE})" + r"[^，。；？?]{0,4}$", q[:quoted.start()])
+                   and _LISTING.search(q)):
         return quoted.group(1).strip() or None
     for form in _FORMS:
         m = form.search(q)

@@ -7,33 +7,42 @@ import re
 from corpus.manifest import find_document, plain_title
 from corpus.model import Document, ParsedDocument
 
-_DOC = r"(?:这份|该|这个|本|此|柳州|市里|市政府)?(?:文件|措施|政策|通知|文|若干措施)"
+_DOC = r"(?:这份|该|这个|这套|这些|本|此|柳州|市里|市政府)?(?:文件|措施|政策|通知|文|若干措施|东西)"
 PATTERNS = {
     "date": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|日期|时间|几号|多久前).{0,6}(发布|印发|出台|发文|下发|公布)|"
                        r"(发布|印发|出台|发文|下发|公布|成文)(的)?(日期|时间|于|在哪)|"
                        + _DOC + r".{0,4}(什么时候|何时|哪年).{0,4}(的|出)"),
     "issuer": re.compile(r"(发文|印发|发布|出台|制定)(单位|机关|部门|机构)|(谁|哪个(单位|部门|机关)).{0,4}(发布|印发|发的|出台|制定)|"
                          r"(由谁|是谁)(发布|印发|出台)|(谁|哪个[^，。？?]{0,4}?|哪家[^，。？?]{0,4}?)(?<!研)(?<!开)(发的|出的)|"
-                         r"(经|经过)(谁|哪个[^，。？?]{0,4}?|哪家[^，。？?]{0,4}?)(同意|批准)|谁(批准|同意|批)的"),
+                         r"(经|经过)了?(谁|哪个[^，。？?]{0,4}?|哪家[^，。？?]{0,4}?)(同意|批准)|谁(批准|同意|批)的"),
     "addressees": re.compile(r"发给|主送|下发给|下发到|发到了?(哪些|哪里|哪儿|谁)|印发给|抄送|"
                              r"发送(对象|范围|单位)|发文对象|送达(哪些|谁)"),
     "purpose": re.compile(r"(目的|宗旨|初衷)(是什么|是啥|何在)?|为了什么|为什么(要)?(出台|制定|印发|发)|"
-                          r"想把.{0,8}(打造|建设|建)成|(打造|建设|建)成(什么|啥)"),
+                          r"想把.{0,8}(打造|建设|建)成|(打造|建设|建)成(什么|啥)|"
+                          # the document's own aim (制定这些措施想要达到什么目标), not a target a
+                          # clause sets for something it names (对河西高新区提了哪些目标)
+                          r"(制定|出台|印发)[^，。？?对]{0,8}(什么|啥|哪些)(总体)?目标|"
+                          r"(达到|实现)(什么|啥)(总体)?目标|奠定.{0,6}基础"),
+    # 适用范围 / 只管国家级高新区吗: whom the document applies to
+    "scope": re.compile(r"适用(范围|对象|于(哪|什么|谁))|(只|仅)(管|适用|针对|面向)[^，。？?]{0,12}(吗|么|嘛)"),
     # 有政策依据吗 asks whether something the asker wants has support, not the document's basis
     "basis": re.compile(r"(?<!有)(?<!有没有)(?<!有无)(?:"
                         r"(依据|根据|上位|上级|参照|贯彻|落实).{0,6}"
                         r"(哪些|什么|哪个|哪几)?.{0,4}(文件|政策|精神|依据)(?![吗么])|"
                         r"(照着|上头|上面).{0,6}(哪些|什么|哪个|哪几).{0,4}(文件|政策|精神)|"
-                        r"(政策|制定)依据(?!吗|么|没有)|依据是什么|根据什么(制定|出台))"),
+                        r"(政策|制定)依据(?!吗|么|没有)|依据是什么|根据什么(制定|出台)|"
+                        r"(依据|根据|按照|参照)(什么|啥|哪些|哪个|哪份)[^，。？?]{0,4}(定|制定|出台|写|来)的|"
+                        r"(序言|前言|开头)[^，。？?]{0,6}(引用|援引|提到|提及)(了|的)?[^，。？?]{0,10}(文件|意见|方案|措施))"),
     # 哪几条措施提到X / 哪几条的牵头单位… ask which clauses have a property, not how many there are
     "structure": re.compile(r"(一共|总共|共有|有)(几|多少)(条|项)|(?<!哪)(几|多少)(条|项)(措施|条款)|(几|哪几|哪些)(个)?部分|"
                             r"分为|(这份|该|本|这个)(文件|措施).{0,4}(主要内容|哪些措施|结构)"),
     "number": re.compile(r"文号|发文字号|几号文"),
     # 叫什么 only of the document itself (文件叫什么), not of a thing named in it (平台叫什么)
-    "title": re.compile(r"(文件|措施|政策)(的)?(全称|标题|名称|名字)|"
+    "title": re.compile(r"(文件|措施|政策)(的)?(正式|完整|具体)?(的)?(全称|标题|名称|名字)|"
                         r"(文件|措施|这份|本文|它)[^，。；？?]{0,4}叫什么"),
 }
-_ABOUT_DOC = re.compile(_DOC + r"|文号|发文|印发|出台|发布|这(?:个)?东西|(?<!研)(?<!开)发的|发给")
+_ABOUT_DOC = re.compile(_DOC + r"|文号|发文|印发|出台|发布|这(?:个|份|套)?东西|(?<!研)(?<!开)发的|发给|"
+                        r"序言|前言|^(?:请问)?这(?:个|份|套)?是")
 
 
 def meta_intent(question: str) -> str | None:
@@ -49,9 +58,12 @@ def meta_intents(question: str) -> list[str]:
     if not _ABOUT_DOC.search(q):
         return []
     found = []
-    for name in ("number", "basis", "addressees", "issuer", "date", "title", "purpose", "structure"):
+    for name in ("number", "basis", "addressees", "issuer", "date", "title", "purpose", "scope",
+                 "structure"):
         if PATTERNS[name].search(q):
             if name == "structure" and not re.search(r"措施|条款|部分|文件|内容", q):
+                continue
+            if name == "title" and "basis" in found:    # 序言引用的文件叫什么: a cited title
                 continue
             found.append(name)
     return found
@@ -93,6 +105,16 @@ def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Documen
         if m:
             return f"{name}的序言写明制定目的：“{m.group(1)}”。"
         return f"{name}的序言：“{pre}”" if pre else f"{name}未写明制定目的。"
+    if intent == "scope":
+        stated = next((c for c in parsed.clauses if re.search(r"适用于|适用范围", c.text)), None)
+        if stated:
+            m = re.search(r"[^。；]*(适用于|适用范围)[^。；]*[。；]?", stated.text)
+            return f"{name}{stated.label}写明：“{m.group(0)}”"
+        pre = parsed.preamble.text if parsed.preamble else ""
+        m = re.search(r"为(?:了)?[^。]*?，?(?:特)?制定[^。]*。?", pre)
+        if m:
+            return f"{name}未单列适用范围条款；序言写明：“{m.group(0)}”"
+        return f"{name}未写明适用范围。"
     if intent == "structure":
         parts = "；".join(f"{p.label}{p.title}（{_range(p.numbers)}）" for p in parsed.parts)
         return f"{name}共{len(parsed.parts)}个部分、{len(parsed.clauses)}条措施：{parts}。"
@@ -150,7 +172,9 @@ def mentioned(question: str, docs) -> list[Document]:
             out.append(d)
             continue
         pat = _MENTIONS.get(d.level)
-        if pat and pat.search(question) and "柳州" not in question:
+        m = pat.search(question) if pat else None
+        # 国务院哪个文件 asks which document, it names none
+        if m and "柳州" not in question and not re.search(r"哪|什么|啥", m.group(0)):
             out.append(d)
     return out
 

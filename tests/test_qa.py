@@ -92,10 +92,24 @@ def test_not_loaded_document_is_named(qa, q, name):
 
 @pytest.mark.parametrize("q,fragment", [("这份文件是什么时候发布的？", "2021年12月29日"),
                                         ("措施的发文单位是谁？", "柳州市人民政府"),
-                                        ("这个措施是依据哪些文件制定的？", "国发〔2020〕7号")])
+                                        ("这个措施是依据哪些文件制定的？", "国发〔2020〕7号"),
+                                        # the document as "this", fillers between the words
+                                        ("这份东西什么时候出的？", "2021年12月29日"),
+                                        ("这个是依据什么定的？", "国发〔2020〕7号"),
+                                        ("这份措施的正式全称是什么？", "文件全称为"),
+                                        ("印发前经过了谁同意？", "已经市委、市人民政府同意"),
+                                        ("序言里引用的自治区文件叫什么名字？", "广西壮族自治区关于"),
+                                        ("这些措施要为柳州奠定什么基础？", "区域性国际科技创新中心"),
+                                        ("这套措施只管国家级高新区吗？", "在柳各级高新技术产业开发区")])
 def test_meta_questions(qa, q, fragment):
     a = qa.ask(q)
     assert a.kind == "meta" and fragment in a.text
+
+
+def test_asking_which_document_names_none(qa):
+    from qa.meta import mentioned
+    assert mentioned("这文件是根据国务院哪个文件定的？", qa.missing) == []
+    assert [d.number for d in mentioned("国务院的文件对土地怎么说？", qa.missing)] == ["国发〔2020〕7号"]
 
 
 def test_search_hits_carry_ranks(qa):
@@ -138,7 +152,8 @@ def test_document_facts_in_everyday_words(qa, parsed):
     assert a.kind == "meta" and parsed.notice.issuer in a.text
 
 
-@pytest.mark.parametrize("q", ["企业研发的设备能补贴吗", "研发的投入怎么算加计扣除", "产业园区建成什么样"])
+@pytest.mark.parametrize("q", ["企业研发的设备能补贴吗", "研发的投入怎么算加计扣除", "产业园区建成什么样",
+                               "文件对河西柳州高新区提了哪些目标？"])
 def test_questions_about_measures_are_not_document_facts(qa, q):
     from qa.meta import meta_intent
     assert meta_intent(q) is None and qa.route(q) == "retrieval"
@@ -157,7 +172,10 @@ def test_clause_of_a_document_not_loaded_is_not_the_home_clause(qa):
     ("“飞地”出现在哪几条？", "飞地"), ("文件里哪里提到了院士", "院士"),
     ("有哪些条款涉及“揭榜挂帅”", "揭榜挂帅"), ("市科技局牵头哪些措施", None),
     ("高校在这些措施里能参与哪些事？", None), ("“首购首用”是什么意思", None),
-    ("一共有几条措施", None)])
+    ("一共有几条措施", None),
+    # a verb of what the text states, a word or two before the quote
+    ("文件中哪几条写明给予“财政资金”支持？", "财政资金"), ("哪些条款规定了“一事一议”", "一事一议"),
+    ("文件里说的“双百双新”是什么意思", None)])
 def test_mention_term(q, term):
     from qa.mentions import mention_term
     assert mention_term(q) == term
@@ -346,9 +364,22 @@ def test_who_role(q, role):
 def test_a_topics_partner_units_are_given_when_asked(qa, parsed):
     a = qa.ask("推动产城创新融合发展有哪些配合单位？")
     assert a.kind == "department" and a.citations[0].clause.no == 13
-    assert "配合单位：" + "、".join(parsed.clause(13).partner_units) in a.text
+    # the units as the clause's bracket publishes them (not our normalised names)
+    published = parsed.clause(13).units_text.split("配合单位：")[1].rstrip("）")
+    assert published.startswith("各县区人民政府") and "配合单位：" + published in a.text
     lead = qa.ask("推动产城创新融合发展的牵头单位是谁？")
     assert "配合单位：" not in lead.text and "市发展改革委" in lead.text
+    # （二十）: "市财政局、发展改革委，各县区人民政府、新区管委会" as published, 市 not repeated
+    assert "牵头单位：市财政局、发展改革委，各县区人民政府、新区管委会" in qa.ask("加大财政投入力度那条由谁牵头？").text
+
+
+@pytest.mark.parametrize("q", ["研发费用加计扣除这条，税务局在里面是什么角色？",
+                               "科技金融那条里人民银行扮演什么角色"])
+def test_a_units_role_in_a_topic_gives_both_roles(qa, q):
+    from qa.departments import asks_who, who_role
+    assert asks_who(q) and who_role(q) == "any"
+    a = qa.ask(q)
+    assert "牵头单位：" in a.text and "配合单位：" in a.text
 
 
 def test_possible_tier_quotes_up_to_two_sentences_per_clause(qa):
