@@ -24,7 +24,7 @@ from . import route_lookup, route_meta, route_retrieval
 from .confidence import load_tiers
 from .filters import DEFAULT_SCOPE, Filters, allowed_keys, scope_docs
 from .mentions import find_mentions, mention_term
-from .meta import meta_intent, mentioned, mentioned_missing
+from .meta import meta_intent, mentioned, mentioned_missing, speaks_of_this_document
 from .places import covered_places
 from .ranking import Searcher
 from .refs import find_reference, find_references
@@ -221,10 +221,15 @@ class PolicyQA:
             return self._meta_answer(question, intent)
         a = self._retrieval_answer(question, allowed)
         if a.confidence != "answer" and not (filters and (filters.scope or filters.docs)) \
+                and not speaks_of_this_document(question) \
                 and len(scope_docs(self, "all")) > len(scope_docs(self, DEFAULT_SCOPE)):
-            # the home family gave no confident answer: look in every loaded document
-            wider = self._retrieval_answer(
-                question, allowed_keys(self, replace(filters or Filters(), scope="all")))
+            # the home family gave no confident answer: look in every loaded document, unless
+            # the asker means this document (你们这个政策里有没有写…): then its answer stands.
+            # The tiers were fitted on the home family's questions, never on the whole
+            # library's, so what this finds is shown as 可能相关, never as 答复.
+            wider = route_retrieval.retrieval_answer(
+                self, question, allowed_keys(self, replace(filters or Filters(), scope="all")),
+                confident=False)
             return min((a, wider), key=_strength)
         return a
 

@@ -45,6 +45,16 @@ _ABOUT_DOC = re.compile(_DOC + r"|文号|发文|印发|出台|发布|这(?:个|�
                         r"序言|前言|^(?:请问)?这(?:个|份|套)?是")
 
 
+# 这份措施里 / 你们这个政策 / 文件里: the asker means the document in front of them (the home
+# document, or the one the question names) — not any document of the library
+_THIS_DOC = re.compile(r"(?:这|该|本|此|你们这?|咱们?这?)(?:一)?(?:份|个|套|些|项|部)?"
+                       r"(?:文件|措施|政策|通知|若干措施)|(?<![的])(?:文件|措施)(?:里|中|上|内|当中)")
+
+
+def speaks_of_this_document(question: str) -> bool:
+    return bool(_THIS_DOC.search(question))
+
+
 def meta_intent(question: str) -> str | None:
     """Which attribute of the document a question asks for first, or None."""
     intents = meta_intents(question)

@@ -36,7 +36,9 @@ def parents_text(qa, key: str) -> str:
     return "\n".join(lines)
 
 
-def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answer:
+def retrieval_answer(qa, question: str, allowed: set[str] | None = None,
+                     confident: bool = True) -> Answer:
+    """`confident=False`: 可能相关 at best (answers the tiers were not calibrated for)."""
     runs, hits, ev = qa.evidence(question, allowed)
     if not hits:
         return Answer(question, "refusal", compose_none(REFUSAL, [], qa.loaded_names()))
@@ -48,6 +50,9 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None) -> Answ
                  "p_out_of_scope": round(p_out, 4), "p_top_correct": round(p_ok, 4)}
     if ev.foreign_place:           # asks about a place no loaded document covers: refused by rule
         tier = "none"
+    if tier == "answer" and not confident:
+        tier = "possible"
+        evidence_["not_calibrated"] = True
     if tier == "none":
         note = f"（知识库收录的文件没有涉及“{ev.foreign_place}”。）" if ev.foreign_place else ""
         return Answer(question, "refusal",

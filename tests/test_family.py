@@ -205,7 +205,32 @@ def test_scopes_home_family_all(family):
         Filters(scope="province")
 
 
-def test_citylaws_reuse_needs_a_kept_library(tmp_path, capsys):
-    from eval.citylaws import reuse
-    assert reuse(tmp_path, [], None) == 2
+def test_citylaws_reuse_needs_a_kept_library(tmp_path, capsys, monkeypatch):
+    from eval.citylaws import main
+    q = tmp_path / "q.jsonl"
+    q.write_text('{"id": "x", "question": "q", "gold": [], "type": "out_of_scope"}\n', encoding="utf-8")
+    monkeypatch.setattr("sys.argv", ["citylaws", "--reuse", str(tmp_path), "--questions", str(q)])
+    assert main() == 2
     assert "holds no home/ and index/; build one with --keep DIR" in capsys.readouterr().err
+
+
+def test_a_question_about_this_document_is_not_answered_from_another(tmp_path, encoder):
+    """Outside the home family a loaded document is shown when the home one cannot answer —
+    unless the asker means the document in front of them (这份措施里有没有写…)."""
+    home = tmp_path / "home"
+    src = tmp_path / "rules.txt"
+    src.write_text(ARTICLES, encoding="utf-8")
+    library.add(str(src), home, doc_id="test-rules", level="city")
+    root = home / "index"
+    store.build(library.effective_manifest(home), Settings(), root, encoder=encoder)
+    qa = PolicyQA.open(root, manifest=library.effective_manifest(home), encoder=encoder)
+    wide = qa.ask("蓝鲸孵化器认定后有什么奖励？")
+    assert wide.citations and wide.citations[0].clause.doc_id == "test-rules"
+    # found by the automatic widening: the tiers were never fitted there, so 可能相关 at most
+    assert wide.confidence == "possible" and not wide.answered
+    every = qa.ask("蓝鲸孵化器认定后有什么奖励？", filters=Filters(scope="all"))
+    assert every.citations[0].clause.doc_id == "test-rules"      # the scope the user chose
+    for q in ("这份措施里有没有写蓝鲸孵化器认定后有什么奖励？", "你们这个政策里写了蓝鲸孵化器的奖励吗？"):
+        a = qa.ask(q)
+        assert all(h.clause.doc_id == "liuzhou-2021" for h in a.citations), q
+        assert not a.answered
