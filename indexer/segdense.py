@@ -68,6 +68,35 @@ class SegmentedDense:
         best_row[owners[first]] = ids[first]
         return best, best_row
 
+    def scope(self, rows) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, global passage ids) of the live passages of clause `rows`: what
+        `search_in` scans when a small scope of a large library is searched."""
+        pids = [self.passages_of(int(r)) for r in rows]
+        pids = np.concatenate(pids) if pids else np.zeros(0, np.int64)
+        vecs = np.stack([self.vector(int(p)) for p in pids]).astype(np.float32) if len(pids) \
+            else np.zeros((0, self.dim), np.float32)
+        return vecs, pids.astype(np.int64)
+
+    def search_in(self, query_vec: np.ndarray, scope: tuple[np.ndarray, np.ndarray],
+                  k_sentences: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """`search` restricted to a scope's passages (from `scope`), exactly: the nearest
+        passages *of the scope*, not the scope's share of the library's nearest ones."""
+        best = np.full(self.n_docs, -np.inf, dtype=np.float64)
+        best_row = np.full(self.n_docs, -1, dtype=np.int64)
+        vecs, ids = scope
+        if not len(ids):
+            return best, best_row
+        sims = vecs @ np.asarray(query_vec, dtype=np.float32).reshape(-1)
+        order = np.lexsort((ids, -sims))
+        if k_sentences is not None:
+            order = order[:k_sentences]
+        sims, ids = sims[order], ids[order]
+        owners = self.owners[ids]
+        _, first = np.unique(owners, return_index=True)
+        best[owners[first]] = sims[first]
+        best_row[owners[first]] = ids[first]
+        return best, best_row
+
     def passages_of(self, row: int) -> np.ndarray:
         """Global passage ids of a clause row, ascending."""
         if self._by_owner is None:

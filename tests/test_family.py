@@ -8,7 +8,7 @@ from corpus.errors import CorpusError
 from indexer import store
 from indexer.settings import Settings
 from qa import PolicyQA, SearchError
-from qa.filters import Filters
+from qa.filters import Filters, allowed_keys
 from qa.trace import trace
 from ui.cli import main
 
@@ -214,7 +214,7 @@ def test_citylaws_reuse_needs_a_kept_library(tmp_path, capsys, monkeypatch):
     assert "holds no home/ and index/; build one with --keep DIR" in capsys.readouterr().err
 
 
-def test_a_question_about_this_document_is_not_answered_from_another(tmp_path, encoder):
+def test_a_question_about_this_document_is_not_answered_from_another(tmp_path, encoder, monkeypatch):
     """Outside the home family a loaded document is shown when the home one cannot answer —
     unless the asker means the document in front of them (这份措施里有没有写…)."""
     home = tmp_path / "home"
@@ -230,6 +230,16 @@ def test_a_question_about_this_document_is_not_answered_from_another(tmp_path, e
     assert wide.confidence == "possible" and not wide.answered
     every = qa.ask("蓝鲸孵化器认定后有什么奖励？", filters=Filters(scope="all"))
     assert every.citations[0].clause.doc_id == "test-rules"      # the scope the user chose
+    # the home family's dense run: scanned among its own passages when the library is large
+    # (SCOPE_EXACT lowered so that this one counts as large) = the library-wide scan filtered
+    import indexer.backends.embedded as emb
+    home_scope = allowed_keys(qa, Filters())
+    q = "孵化器奖励"
+    whole = qa.searcher.runs(q, home_scope).dense
+    monkeypatch.setattr(emb, "SCOPE_EXACT", len(home_scope))
+    scanned = qa.searcher.runs(q, home_scope).dense
+    assert whole and scanned.keys() == whole.keys()
+    assert all(abs(scanned[k] - whole[k]) < 1e-4 for k in whole)
     for q in ("这份措施里有没有写蓝鲸孵化器认定后有什么奖励？", "你们这个政策里写了蓝鲸孵化器的奖励吗？"):
         a = qa.ask(q)
         assert all(h.clause.doc_id == "liuzhou-2021" for h in a.citations), q

@@ -157,6 +157,32 @@ def test_segmented_dense_equals_one_flat_index_over_live_passages():
             assert abs(float(seg.vector(best_pid[r]) @ q) - got[r]) < 1e-5
 
 
+def test_a_scope_is_searched_among_its_own_passages():
+    """search_in over a scope's passages = a flat index over those passages alone, even when
+    the library's nearest passages hold none of them (the home document among thousands)."""
+    rng = np.random.default_rng(5)
+    vecs = rng.standard_normal((300, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    owners = np.repeat(np.arange(100), 3)                    # 100 clauses, 3 passages each
+    q = rng.standard_normal(16).astype(np.float32)
+    far = np.argsort(vecs @ q)[:30]                          # the 30 passages farthest from q
+    scope_rows = sorted(set(owners[far].tolist()))[:5]
+    seg = SegmentedDense([(make_faiss_index(vecs, "flat"), owners, np.arange(100))], 100, 16)
+    best_all, _ = seg.search(q, 20)
+    assert not np.isfinite(best_all[scope_rows]).any()       # filtered afterwards: nothing left
+    scope = seg.scope(scope_rows)
+    assert sorted(scope[1].tolist()) == [p for r in scope_rows for p in range(3 * r, 3 * r + 3)]
+    for k in (2, 20, None):
+        best, best_pid = seg.search_in(q, scope, k)
+        pids = scope[1][np.argsort(-(vecs[scope[1]] @ q), kind="stable")][:k]
+        want = {}
+        for p in pids:
+            want.setdefault(int(owners[p]), float(vecs[p] @ q))
+        got = {r: best[r] for r in range(100) if np.isfinite(best[r])}
+        assert got.keys() == want.keys()
+        assert all(abs(got[r] - want[r]) < 1e-5 and owners[best_pid[r]] == r for r in got)
+
+
 def test_plan_reuses_unchanged_documents_and_marks_the_others():
     segs = [plan.SegState("s1", {"a": "k1", "b": "k2"}, {"a": 3, "b": 4}),
             plan.SegState("s2", {"c": "k3"}, {"c": 5})]

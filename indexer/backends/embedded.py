@@ -12,6 +12,9 @@ from ..tokenize import char_bigrams
 from . import LexDense
 
 
+SCOPE_EXACT = 5000        # clauses: a scope this small is scanned exactly (~23k passages, 35 MB)
+
+
 def top(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k largest scores (unordered beyond that); all when k >= len."""
     if k >= len(scores):
@@ -39,7 +42,14 @@ class EmbeddedBackend:
         bm = bm25.weighted_scores(expand_weighted(
             list(dict.fromkeys(tokens)), lambda t: bm25.idf(t) > 0, s.thesaurus))
         bg = bigram.scores(char_bigrams(question))
-        best, best_row = data.dense.search(qvec, s.dense_sentences)
+        if allowed is not None and 0 < len(allowed) <= SCOPE_EXACT and data.dense.ntotal > SCOPE_EXACT:
+            # a small scope of a large library (the home family among thousands of laws): the
+            # library's nearest passages may hold none of its own, so scan the scope's passages
+            scope = data.rows.memo(allowed, "dense", lambda a: data.dense.scope(
+                sorted(data.rows.rows_in(a))))
+            best, best_row = data.dense.search_in(qvec, scope, s.dense_sentences)
+        else:
+            best, best_row = data.dense.search(qvec, s.dense_sentences)
         ok = self.data.rows.ok(allowed)
         bm = np.where(ok & (bm > 0), bm, 0.0)
         bg = np.where(ok & (bg > 0), bg, 0.0)
