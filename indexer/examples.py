@@ -5,7 +5,7 @@ from it in the encoder's space, yet close to another question somebody asked bef
 same clause. The `memory` run scores a clause by the best cosine between the question and the
 example questions whose gold is that clause.
 
-Examples come from the dev split (eval/questions.jsonl, dev2.jsonl … dev8.jsonl; fact, paraphrase and
+Examples come from the dev split (eval/questions.jsonl, dev2.jsonl … dev9.jsonl; fact, paraphrase and
 multi questions — the others are routed) and, when present, `<POLICYQA_HOME>/examples.jsonl`
 in the same format (staff add lines from `policyqa feedback export` after filling in `gold`).
 The test split is never read. An example identical to the question is skipped, so the dev
@@ -22,7 +22,7 @@ from .tokenize import normalise
 
 EVAL = Path(__file__).resolve().parent.parent / "eval"
 DEV_FILES = ("questions.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl",
-             "dev6.jsonl", "dev7.jsonl", "dev8.jsonl")
+             "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl")
 TYPES = ("fact", "paraphrase", "multi")
 
 

@@ -13,7 +13,7 @@ def test_examples_come_from_dev_only_and_staff_file(tmp_path, monkeypatch):
     monkeypatch.setenv("POLICYQA_HOME", str(tmp_path))
     names = [p.name for p in ex.sources()]
     assert names == ["questions.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl",
-                     "dev6.jsonl", "dev7.jsonl", "dev8.jsonl"]          # never test.jsonl
+                     "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl"]  # never test.jsonl
     (tmp_path / "examples.jsonl").write_text("\n".join([
         json.dumps({"question": "蓝色大鲸鱼怎么申请", "gold": ["liuzhou-2021:17"], "type": "paraphrase"},
                    ensure_ascii=False),
@@ -72,3 +72,20 @@ def test_examples_count_only_when_close(qa):
     assert qa.searcher.runs("qbx-7731").memory == {}
     mem = qa.searcher.runs("孵化器有什么补助").memory
     assert mem and min(mem.values()) >= floor
+
+
+def test_question_ids_are_unique_across_the_splits():
+    """Runs and answers are keyed by question id: two files sharing an id would pair one
+    question's answer with another's gold (dev9 was first written with dev8's n-ids)."""
+    import json
+    from eval.run import SPLITS
+    from indexer.examples import EVAL
+    seen: dict[str, str] = {}
+    for files in SPLITS.values():
+        for name in files:
+            for line in (EVAL / name).read_text(encoding="utf-8-sig").splitlines():
+                if line.strip():
+                    qid = json.loads(line)["id"]
+                    assert qid not in seen, f"{qid} in {name} and {seen[qid]}"
+                    seen[qid] = name
+    assert len(seen) > 2000
