@@ -56,11 +56,16 @@ class SegmentedDense:
             ids_all.append(ids[live] + off)
         if not sims_all:
             return best, best_row
-        sims = np.concatenate(sims_all)
-        ids = np.concatenate(ids_all)
+        return self._best(np.concatenate(sims_all), np.concatenate(ids_all), k_sentences)
+
+    def _best(self, sims: np.ndarray, ids: np.ndarray, k: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """(best cosine per clause, its passage id) among the `k` most similar of the passages
+        `ids` (similarities `sims`; ties broken by id)."""
+        best = np.full(self.n_docs, -np.inf, dtype=np.float64)
+        best_row = np.full(self.n_docs, -1, dtype=np.int64)
         order = np.lexsort((ids, -sims))
-        if k_sentences is not None:
-            order = order[:k_sentences]
+        if k is not None:
+            order = order[:k]
         sims, ids = sims[order], ids[order]
         owners = self.owners[ids]
         _, first = np.unique(owners, return_index=True)     # sorted by similarity: first = best
@@ -81,21 +86,8 @@ class SegmentedDense:
                   k_sentences: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """`search` restricted to a scope's passages (from `scope`), exactly: the nearest
         passages *of the scope*, not the scope's share of the library's nearest ones."""
-        best = np.full(self.n_docs, -np.inf, dtype=np.float64)
-        best_row = np.full(self.n_docs, -1, dtype=np.int64)
         vecs, ids = scope
-        if not len(ids):
-            return best, best_row
-        sims = vecs @ np.asarray(query_vec, dtype=np.float32).reshape(-1)
-        order = np.lexsort((ids, -sims))
-        if k_sentences is not None:
-            order = order[:k_sentences]
-        sims, ids = sims[order], ids[order]
-        owners = self.owners[ids]
-        _, first = np.unique(owners, return_index=True)
-        best[owners[first]] = sims[first]
-        best_row[owners[first]] = ids[first]
-        return best, best_row
+        return self._best(vecs @ np.asarray(query_vec, dtype=np.float32).reshape(-1), ids, k_sentences)
 
     def passages_of(self, row: int) -> np.ndarray:
         """Global passage ids of a clause row, ascending."""
