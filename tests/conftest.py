@@ -30,6 +30,20 @@ def index_root(tmp_path_factory, manifest, encoder):
 
 
 @pytest.fixture(scope="session")
+def seed_embeddings(index_root):
+    """seed(root): copy the session index's embedding cache into a new index dir, so a test that
+    builds its own library embeds only what is new — the city measures and the dev example
+    questions (~40 s of encoding) come from the cache, with the same vectors."""
+    import shutil
+    from pathlib import Path
+
+    def seed(root):
+        shutil.copytree(index_root / "embeddings", Path(root) / "embeddings", dirs_exist_ok=True)
+        return root
+    return seed
+
+
+@pytest.fixture(scope="session")
 def qa(index_root, manifest, encoder):
     from qa import PolicyQA
     return PolicyQA.open(index_root, manifest=manifest, settings=Settings(), encoder=encoder)

@@ -38,7 +38,7 @@ def _require():
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, encoder):
+def served(tmp_path_factory, encoder, seed_embeddings):
     _require()
     from corpus.library import effective_manifest
     from indexer import store
@@ -48,7 +48,7 @@ def served(tmp_path_factory, encoder):
     home = tmp_path_factory.mktemp("browser-home")
     old = os.environ.get("POLICYQA_HOME")
     os.environ["POLICYQA_HOME"] = str(home)
-    store.build(effective_manifest(home), Settings(), home / "index", encoder=encoder)
+    store.build(effective_manifest(home), Settings(), seed_embeddings(home / "index"), encoder=encoder)
     qa = PolicyQA.open(home / "index", manifest=effective_manifest(home), encoder=encoder)
     server = serve(qa, host="127.0.0.1", port=_free_port(), block=False, admin_token=TOKEN,
                    feedback_path=home / "fb.sqlite3")

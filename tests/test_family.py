@@ -16,13 +16,13 @@ from .fixtures import ARTICLES, GX, TRADITIONAL
 
 
 @pytest.fixture(scope="module")
-def family(tmp_path_factory, encoder):
+def family(tmp_path_factory, encoder, seed_embeddings):
     """A home with the fixture Guangxi measures added (it fills the gx-2021 reference)."""
     home = tmp_path_factory.mktemp("home")
     src = home / "gx.txt"
     src.write_text(GX, encoding="utf-8")
     r = library.add(str(src), home, date="2021-08-04")
-    root = home / "index"
+    root = seed_embeddings(home / "index")
     store.build(library.effective_manifest(home), Settings(), root, encoder=encoder)
     return {"home": home, "root": root, "result": r, "encoder": encoder}
 
@@ -101,13 +101,13 @@ def test_implements_read_from_the_preamble(tmp_path):
     assert not r.filled                                  # an explicit new id fills no reference
 
 
-def test_replace_and_remove_leave_no_stale_hits(tmp_path, encoder):
+def test_replace_and_remove_leave_no_stale_hits(tmp_path, encoder, seed_embeddings):
     home = tmp_path / "home"
     src = tmp_path / "rules.txt"
     src.write_text(ARTICLES, encoding="utf-8")
     r = library.add(str(src), home, doc_id="test-rules", level="city")
     assert r.doc.number == "测政发〔2099〕1号" and r.doc.title.startswith("测试市孵化器管理办法")
-    root = home / "index"
+    root = seed_embeddings(home / "index")
     store.build(library.effective_manifest(home), Settings(), root, encoder=encoder)
     first = store.read_params(root)["embedded"]
     qa = PolicyQA.open(root, manifest=library.effective_manifest(home), encoder=encoder)
@@ -119,7 +119,7 @@ def test_replace_and_remove_leave_no_stale_hits(tmp_path, encoder):
     assert library.add(str(src), home, doc_id="test-rules").status == "replaced"
     store.build(library.effective_manifest(home), Settings(), root, encoder=encoder)
     second = store.read_params(root)["embedded"]
-    assert first["liuzhou-2021"] > 0 and second["liuzhou-2021"] == 0     # only the changed doc
+    assert first["test-rules"] > 0 and second["liuzhou-2021"] == 0     # only the changed doc
     assert second["test-rules"] > 0
     qa = PolicyQA.open(root, manifest=library.effective_manifest(home), encoder=encoder)
     assert not any("蓝鲸" in h.clause.text for h in qa.search("蓝鲸孵化器", top_k=30, method="bm25",
@@ -137,13 +137,13 @@ def test_replace_and_remove_leave_no_stale_hits(tmp_path, encoder):
         library.remove("liuzhou-2021", home)
 
 
-def test_repealed_documents_are_left_out_by_default(tmp_path, encoder):
+def test_repealed_documents_are_left_out_by_default(tmp_path, encoder, seed_embeddings):
     home = tmp_path / "home"
     src = tmp_path / "trad.txt"
     src.write_text(TRADITIONAL, encoding="utf-8")
     r = library.add(str(src), home, doc_id="test-trad", repealed="2020-01-01")
     assert r.doc.traditional
-    root = home / "index"
+    root = seed_embeddings(home / "index")
     store.build(library.effective_manifest(home), Settings(), root, encoder=encoder)
     qa = PolicyQA.open(root, manifest=library.effective_manifest(home), encoder=encoder)
     q = "数字经济示范企业有奖励吗"                     # simplified query, traditional text
@@ -166,12 +166,12 @@ def test_bad_add_input_changes_nothing(tmp_path):
     assert not (home / "documents" / "manifest.json").exists()
 
 
-def test_cli_add_docs_trace_remove(tmp_path, monkeypatch, capsys):
+def test_cli_add_docs_trace_remove(tmp_path, monkeypatch, capsys, seed_embeddings):
     home = tmp_path / "home"
     monkeypatch.setenv("POLICYQA_HOME", str(home))
     src = tmp_path / "gx.txt"
     src.write_text(GX, encoding="utf-8")
-    idx = ["--index-dir", str(home / "index")]
+    idx = ["--index-dir", str(seed_embeddings(home / "index"))]
     assert main(idx + ["add", str(src), "--date", "2021-08-04"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("added gx-2021《关于促进广西") and "re-embedded" in out
@@ -214,14 +214,15 @@ def test_citylaws_reuse_needs_a_kept_library(tmp_path, capsys, monkeypatch):
     assert "holds no home/ and index/; build one with --keep DIR" in capsys.readouterr().err
 
 
-def test_a_question_about_this_document_is_not_answered_from_another(tmp_path, encoder, monkeypatch):
+def test_a_question_about_this_document_is_not_answered_from_another(tmp_path, encoder, monkeypatch,
+                                                                     seed_embeddings):
     """Outside the home family a loaded document is shown when the home one cannot answer —
     unless the asker means the document in front of them (这份措施里有没有写…)."""
     home = tmp_path / "home"
     src = tmp_path / "rules.txt"
     src.write_text(ARTICLES, encoding="utf-8")
     library.add(str(src), home, doc_id="test-rules", level="city")
-    root = home / "index"
+    root = seed_embeddings(home / "index")
     store.build(library.effective_manifest(home), Settings(), root, encoder=encoder)
     qa = PolicyQA.open(root, manifest=library.effective_manifest(home), encoder=encoder)
     wide = qa.ask("蓝鲸孵化器认定后有什么奖励？")

@@ -1,6 +1,5 @@
 """The scale scripts' switches between stand-in and real-vector libraries."""
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -44,9 +44,9 @@ def test_round_trip(index_root, manifest):
         assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in files.values())
 
 
-def test_fresh_then_stale_after_corpus_change(tmp_path, manifest, encoder):
+def test_fresh_then_stale_after_corpus_change(tmp_path, manifest, encoder, seed_embeddings):
     m = _copy_corpus(tmp_path, manifest)
-    root = tmp_path / "idx"
+    root = seed_embeddings(tmp_path / "idx")
     data, built = store.ensure(m, Settings(), root, encoder=encoder)
     assert built and store.is_fresh(m, Settings(), root)
     _, built = store.ensure(m, Settings(), root, encoder=encoder)
@@ -65,9 +65,9 @@ def test_fresh_then_stale_after_corpus_change(tmp_path, manifest, encoder):
     assert len(builds) == 2 and store.current_id(root) in builds
 
 
-def test_interrupted_build_leaves_old_index(tmp_path, manifest, encoder):
+def test_interrupted_build_leaves_old_index(tmp_path, manifest, encoder, seed_embeddings):
     m = _copy_corpus(tmp_path, manifest)
-    root = tmp_path / "idx"
+    root = seed_embeddings(tmp_path / "idx")
     store.build(m, Settings(), root, encoder=encoder)
     before = store.load(root)
 
@@ -84,9 +84,9 @@ def test_interrupted_build_leaves_old_index(tmp_path, manifest, encoder):
     assert not list(root.glob("*.tmp"))
 
 
-def test_damaged_index_is_a_clear_error(tmp_path, manifest, encoder):
+def test_damaged_index_is_a_clear_error(tmp_path, manifest, encoder, seed_embeddings):
     m = _copy_corpus(tmp_path, manifest)
-    root = tmp_path / "idx"
+    root = seed_embeddings(tmp_path / "idx")
     store.build(m, Settings(), root, encoder=encoder)
     seg = store.load(root).params["segments"][0]
     (root / "segments" / seg / "tok.terms.json").write_text("[", encoding="utf-8")

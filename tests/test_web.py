@@ -122,7 +122,7 @@ def test_browse_lists_every_measure_with_lead_units(qa):
     assert "一、提高产业自主创新能力" in page and "牵头：市财政局（金融办）" in page
 
 
-def _qa_with(tmp_path, encoder, text: str, doc_id: str):
+def _qa_with(tmp_path, encoder, seed, text: str, doc_id: str):
     """The city measures plus one document of `text`, indexed, as a PolicyQA."""
     from corpus import library
     from indexer import store
@@ -133,20 +133,20 @@ def _qa_with(tmp_path, encoder, text: str, doc_id: str):
     src.write_text(text, encoding="utf-8")
     library.add(str(src), home, doc_id=doc_id)
     m = library.effective_manifest(home)
-    store.build(m, Settings(), home / "index", encoder=encoder)
+    store.build(m, Settings(), seed(home / "index"), encoder=encoder)
     return PolicyQA.open(home / "index", manifest=m, encoder=encoder)
 
 
-def test_browse_lists_clauses_of_unnumbered_documents(tmp_path, encoder):
-    qa = _qa_with(tmp_path, encoder, "测试市通知（测试用虚构文本）\n没有编号的第一段正文，讲鲸落园区<b>。\n第二段正文。\n",
+def test_browse_lists_clauses_of_unnumbered_documents(tmp_path, encoder, seed_embeddings):
+    qa = _qa_with(tmp_path, encoder, seed_embeddings, "测试市通知（测试用虚构文本）\n没有编号的第一段正文，讲鲸落园区<b>。\n第二段正文。\n",
                   "test-plain")
     page = render.browse_html(qa)
     assert "鲸落园区&lt;b&gt;" in page and page.count("<details>") == 22 + 1
 
 
-def test_clause_cross_links_name_other_clauses_of_the_same_document(tmp_path, encoder):
+def test_clause_cross_links_name_other_clauses_of_the_same_document(tmp_path, encoder, seed_embeddings):
     from qa.followup import clause_index
-    qa = _qa_with(tmp_path, encoder, "测试市蓝莓办法（测试用虚构文本）\n第一条 为了扶持蓝莓种植，制定本办法。\n"
+    qa = _qa_with(tmp_path, encoder, seed_embeddings, "测试市蓝莓办法（测试用虚构文本）\n第一条 为了扶持蓝莓种植，制定本办法。\n"
                   "第二条 对蓝莓基地给予补贴。\n第三条 补贴标准按照第二条执行，第九条不存在。\n", "test-xref")
     third = clause_index(qa)["test-xref:3"]
     assert render.cross_refs(qa, third) == [(third.text.index("第二条"), third.text.index("第二条") + 3,
@@ -155,8 +155,8 @@ def test_clause_cross_links_name_other_clauses_of_the_same_document(tmp_path, en
     assert 'data-key="test-xref:2"' in html and "第九条" in html and html.count("pqa-xref") == 1
 
 
-def test_browse_spells_out_documents_up_to_a_clause_budget_then_lists_titles(tmp_path, encoder):
-    qa = _qa_with(tmp_path, encoder, "测试条例<i>（测试用虚构文本）\n第一条 鲸落园区的管理。\n第二条 鲸落园区的补助。\n",
+def test_browse_spells_out_documents_up_to_a_clause_budget_then_lists_titles(tmp_path, encoder, seed_embeddings):
+    qa = _qa_with(tmp_path, encoder, seed_embeddings, "测试条例<i>（测试用虚构文本）\n第一条 鲸落园区的管理。\n第二条 鲸落园区的补助。\n",
                   "test-b")
     whole = render.browse_html(qa)
     assert "鲸落园区的补助" in whole and "其余" not in whole

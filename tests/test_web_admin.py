@@ -16,9 +16,9 @@ DOC = "测试市松果办法（测试用虚构文本）\n第一条 为了扶持�
 
 
 @pytest.fixture(scope="module")
-def base_home(tmp_path_factory, encoder):
+def base_home(tmp_path_factory, encoder, seed_embeddings):
     home = tmp_path_factory.mktemp("admin-base")
-    store.build(effective_manifest(home), Settings(), home / "index", encoder=encoder)
+    store.build(effective_manifest(home), Settings(), seed_embeddings(home / "index"), encoder=encoder)
     return home
 
 

@@ -21,10 +21,10 @@ DOC = """测试市琥珀园区办法（测试用虚构文本）
 
 
 @pytest.fixture()
-def home(tmp_path, encoder, monkeypatch):
+def home(tmp_path, encoder, monkeypatch, seed_embeddings):
     h = tmp_path / "home"
     monkeypatch.setenv("POLICYQA_HOME", str(h))
-    store.build(effective_manifest(h), Settings(), h / "index", encoder=encoder)
+    store.build(effective_manifest(h), Settings(), seed_embeddings(h / "index"), encoder=encoder)
     return h
 
 
