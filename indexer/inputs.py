@@ -152,3 +152,15 @@ def document_passages(parsed: ParsedDocument) -> list[str]:
     from .dense import passages
     trad = parsed.doc.traditional
     return [s for c in parsed.all_clauses for _, s in passages(index_text(c, trad))]
+
+
+EXAMPLE_CHUNK = 256     # example questions per cache entry
+
+
+def embed_questions(encoder, questions: list[str], cache: Path) -> np.ndarray:
+    """Query vectors of the example questions, cached per chunk of EXAMPLE_CHUNK in file order:
+    an example appended (a staff feedback export) re-encodes its chunk, not all ~1,800."""
+    if not questions:
+        return embed_cached(encoder, [], cache, query=True)[0]
+    return np.concatenate([embed_cached(encoder, questions[i:i + EXAMPLE_CHUNK], cache, query=True)[0]
+                           for i in range(0, len(questions), EXAMPLE_CHUNK)])

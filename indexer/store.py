@@ -38,7 +38,7 @@ from .encoders import Encoder, make_encoder
 from .errors import EmptyCorpusError, IndexError_, IndexFormatError
 from .integrity import IntegrityError, checksums, verify
 from .inputs import (_version, corpus_fingerprint, doc_key, document_passages,  # noqa: F401 - API
-                     embed_cached, fingerprint, index_text, parse_checked)
+                     embed_cached, embed_questions, fingerprint, index_text, parse_checked)
 from .settings import Settings
 from .snapshot import (COMMIT_FILES, DEFAULT_ROOT, FORMAT, PROJECT_ROOT, IndexData,  # noqa: F401 - API
                        _params, current_dir, current_id, load_dir, read_params, segments_dir)
@@ -134,7 +134,7 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
     tmp = root / (stamp + ".tmp")
     tmp.mkdir()
     n_examples = fields_mod.write_examples(
-        tmp, live_keys, lambda qs: embed_cached(encoder, qs, root / "embeddings", query=True)[0], dim)
+        tmp, live_keys, lambda qs: embed_questions(encoder, qs, root / "embeddings"), dim)
     _write_json(tmp / "missing.json", [asdict(d) for d in manifest.missing])
     passages_live = sum(n for s in segs for d, n in metas[s.name]["passages_by_doc"].items()
                         if d not in s.removed)

@@ -51,14 +51,32 @@ def test_memory_scores_clauses_by_their_best_example_and_skips_itself():
     assert np.isneginf(empty.memory("x", q, 3)).all()
 
 
-def test_a_staff_example_leads_a_paraphrase_to_its_clause(tmp_path, monkeypatch, manifest, encoder):
+class _Counting:
+    """The session encoder, counting the questions it encodes."""
+    def __init__(self, enc):
+        self.enc, self.id, self.dim, self.queries = enc, enc.id, enc.dim, 0
+
+    def encode_queries(self, texts):
+        self.queries += len(texts)
+        return self.enc.encode_queries(texts)
+
+    def encode_passages(self, texts):
+        return self.enc.encode_passages(texts)
+
+
+def test_a_staff_example_leads_a_paraphrase_to_its_clause(tmp_path, monkeypatch, manifest, encoder,
+                                                          seed_embeddings):
+    from indexer.inputs import EXAMPLE_CHUNK
     from qa import PolicyQA
     monkeypatch.setenv("POLICYQA_HOME", str(tmp_path))
     (tmp_path / "examples.jsonl").write_text(json.dumps(
         {"question": "蓝色大鲸鱼怎么申请", "gold": ["liuzhou-2021:17"], "type": "paraphrase"},
         ensure_ascii=False), encoding="utf-8")
-    root = tmp_path / "index"
-    store.build(manifest, Settings(), root, encoder=encoder)
+    root = seed_embeddings(tmp_path / "index")
+    counting = _Counting(encoder)
+    store.build(manifest, Settings(), root, encoder=counting)
+    # one example appended: its chunk of the example questions is encoded again, not all of them
+    assert 0 < counting.queries <= EXAMPLE_CHUNK < len(ex.load_examples())
     qa = PolicyQA.open(root, manifest=manifest, settings=Settings(), encoder=encoder)
     runs = qa.searcher.runs("蓝色的大鲸鱼要怎样申请？")
     assert max(runs.memory, key=runs.memory.get) == "liuzhou-2021:17"
