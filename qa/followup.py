@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from corpus.model import Clause
 
+from .departments import units_text
 from .meta import cn_date as _cn_date
 from .refs import find_reference
 from .types import Answer
@@ -88,9 +89,16 @@ def prior_keys(qa, history) -> list[str]:
     return []
 
 
+# "加大财政投入力度那条", "科技金融这项": a topic named right before the demonstrative names the
+# clause itself — the question stands on its own
+_NAMED = re.compile(r"[\u4e00-\u9fff]{2}(?<![那这该是的说看问讲才面述上前刚后下])(?:那|这|该)(?:一)?(?:条|项)")
+
+
 def is_followup(qa, question: str, history) -> bool:
     """Whether `question` refers to the previous answer rather than standing on its own."""
     if not history or find_reference(question) is not None or qa.catalog.find(question):
+        return False
+    if _NAMED.search(question):
         return False
     return bool(_ANAPHORA.search(question) or (intent_of(question) and _topic_free(question)))
 
@@ -106,7 +114,10 @@ def resolve(qa, question: str, history) -> Answer | None:
     intent = intent_of(question)
     evidence = {"followup": {"intent": intent or "topic", "of": keys}}
     if intent in ("lead", "partner"):
-        return _units_answer(qa, question, clauses, intent, evidence)
+        with_units = [c for c in clauses if c.lead_units or c.partner_units]
+        if not with_units:          # the last answer cited only a preamble: nothing to name
+            return None
+        return _units_answer(qa, question, with_units, intent, evidence)
     if intent == "effective":
         return _effective_answer(qa, question, clauses, evidence)
     if intent == "text":
@@ -127,14 +138,13 @@ def _name(qa, c: Clause) -> str:
 
 def _units_answer(qa, question, clauses, intent, evidence) -> Answer:
     lines = []
-    for i, c in enumerate(clauses, 1):
-        lead = "、".join(c.lead_units) or "未写明"
-        partner = "、".join(c.partner_units)
+    for i, c in enumerate(clauses, 1):          # the units as the clause's bracket has them
         head = f"{_name(qa, c)}{c.heading.rstrip('。')}"
         if intent == "lead":
-            tail = f"牵头单位：{lead}" + (f"；配合单位：{partner}" if partner else "")
+            tail = units_text(c, "any" if c.partner_units else "lead")
         else:
-            tail = f"配合单位：{partner}" if partner else f"未写明配合单位（牵头单位：{lead}）"
+            tail = units_text(c, "partner") if c.partner_units else \
+                f"未写明配合单位（{units_text(c, 'lead')}）"
         lines.append(f"{head}——{tail}【{i}】")
     return Answer(question, "department", "\n".join(lines),
                   tuple(qa.hit_for(c) for c in clauses), evidence=evidence)

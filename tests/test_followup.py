@@ -54,6 +54,22 @@ def test_a_new_topic_is_not_taken_for_a_followup(qa):
     assert "liuzhou-2021:17" not in [h.key for h in a.citations]
 
 
+def test_a_clause_named_before_那条_is_not_a_followup(qa):
+    """Seen in the browser: after a document answer (citing the preamble) "加大财政投入力度那条
+    由谁牵头？" was taken for a follow-up and answered "序言——牵头单位：未写明"."""
+    _, named = _chat(qa, "这个是依据什么定的？", "加大财政投入力度那条由谁牵头？")
+    assert "followup" not in named.evidence and named.citations[0].key == "liuzhou-2021:20"
+    assert "牵头单位：市财政局、发展改革委，各县区人民政府、新区管委会" in named.text
+    history = [{"question": "（十七）讲什么", "citations": ["liuzhou-2021:17"]}]
+    assert is_followup(qa, "刚才那条的配合单位呢", history)
+    assert not is_followup(qa, "科技金融那条谁牵头", history)
+
+
+def test_units_of_a_preamble_are_not_a_followup_answer(qa):
+    _, lead = _chat(qa, "这个是依据什么定的？", "牵头单位是谁？")
+    assert "followup" not in lead.evidence and "未写明" not in lead.text
+
+
 def test_refused_turns_and_unknown_keys_are_skipped(qa):
     history = [{"question": "（十七）讲什么", "citations": ["liuzhou-2021:17"]},
                {"question": "天气", "citations": ["liuzhou-2021:3"], "answered": False},
