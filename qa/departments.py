@@ -101,7 +101,7 @@ def _published(c: Clause, word: str) -> str:
     m = re.search(word + r"[：:]\s*([^；;]*)", c.units_text)
     if not m:
         return ""
-    seg = m.group(1).strip()
+    seg = re.split(r"[，,]?\s*(?:牵头|配合)单位", m.group(1))[0].strip()   # 牵头单位：X，配合单位：Y
     while seg and seg[-1] in "）)〕]" and seg.count(seg[-1]) > seg.count({"）": "（", ")": "(",
                                                                         "〕": "〔", "]": "["}[seg[-1]]):
         seg = seg[:-1]                                  # the bracket's own closing mark

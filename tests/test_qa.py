@@ -405,3 +405,13 @@ def test_clauses_two_units_share_a_role_are_listed_first(qa):
     assert b.text.startswith("市税务局和市财政局都作为配合单位的措施")
     # without 同为/都/共同 the answer is each unit's list, as before
     assert "都作为" not in qa.ask("市科技局和市财政局牵头哪些措施").text
+
+
+@pytest.mark.parametrize("bracket, want", [
+    ("（牵头单位：市科技局；配合单位：市财政局、税务局等）", "牵头单位：市科技局；配合单位：市财政局、税务局等"),
+    ("（牵头单位：市科技局，配合单位：市财政局等）", "牵头单位：市科技局；配合单位：市财政局等"),
+    ("〔牵头单位：市财政局（金融办）；配合单位：市发展改革委等〕", "牵头单位：市财政局（金融办）；配合单位：市发展改革委等")])
+def test_units_are_quoted_as_the_bracket_publishes_them(parsed, bracket, want):
+    from dataclasses import replace
+    from qa.departments import units_text
+    assert units_text(replace(parsed.clause(5), units_text=bracket), "any") == want
