@@ -227,8 +227,8 @@ class PolicyQA:
             # the asker means this document (你们这个政策里有没有写…): then its answer stands.
             # The tiers were fitted on the home family's questions, never on the whole
             # library's, so what this finds is shown as 可能相关, never as 答复.
-            wider = route_retrieval.retrieval_answer(
-                self, question, allowed_keys(self, replace(filters or Filters(), scope="all")),
+            wider = self._retrieval_answer(
+                question, allowed_keys(self, replace(filters or Filters(), scope="all")),
                 confident=False)
             return min((a, wider), key=_strength)
         return a
@@ -296,8 +296,9 @@ class PolicyQA:
     def loaded_names(self) -> list[str]:
         return [p.doc.short or p.doc.title for p in self.documents]
 
-    def _retrieval_answer(self, question: str, allowed: set[str] | None = None) -> Answer:
-        return route_retrieval.retrieval_answer(self, question, allowed)
+    def _retrieval_answer(self, question: str, allowed: set[str] | None = None,
+                          confident: bool = True) -> Answer:
+        return route_retrieval.retrieval_answer(self, question, allowed, confident)
 
 
 def simplified(question: str) -> str:

@@ -83,6 +83,10 @@ def _doc_name(doc: Document) -> str:
     return f"《{doc.title}》"
 
 
+# the preamble's sentence of purpose: "为…，(特)制定…。" (group 1: the purpose itself)
+_AIM = re.compile(r"(为(?:了)?[^。]*?)，?(?:特)?制定[^。]*。?")
+
+
 def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Document]) -> str:
     doc, notice = parsed.doc, parsed.notice
     name = _doc_name(doc)
@@ -111,7 +115,7 @@ def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Documen
         return f"{name}没有印发通知，文中未写明主送单位。"
     if intent == "purpose":
         pre = parsed.preamble.text if parsed.preamble else ""
-        m = re.search(r"(为(?:了)?[^。]*?)，?(?:特)?制定", pre)
+        m = _AIM.search(pre)
         if m:
             return f"{name}的序言写明制定目的：“{m.group(1)}”。"
         return f"{name}的序言：“{pre}”" if pre else f"{name}未写明制定目的。"
@@ -121,7 +125,7 @@ def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Documen
             m = re.search(r"[^。；]*(适用于|适用范围)[^。；]*[。；]?", stated.text)
             return f"{name}{stated.label}写明：“{m.group(0)}”"
         pre = parsed.preamble.text if parsed.preamble else ""
-        m = re.search(r"为(?:了)?[^。]*?，?(?:特)?制定[^。]*。?", pre)
+        m = _AIM.search(pre)
         if m:
             return f"{name}未单列适用范围条款；序言写明：“{m.group(0)}”"
         return f"{name}未写明适用范围。"
