@@ -246,7 +246,7 @@ def main(args) -> int:
     from qa import PolicyQA
     from .bench_report import write
     out = Path(args.out) if args.out else OUT
-    questions = [q["question"] for q in load_questions()]
+    questions = [q["question"] for q in load_questions(getattr(args, "questions", None))]
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     with tempfile.TemporaryDirectory(prefix="policyqa-bench-") as tmp:
         index_dir = Path(tmp) / "index"
@@ -254,6 +254,7 @@ def main(args) -> int:
         proc = bench_process(index_dir, questions[0])
         qa = PolicyQA.open(index_dir)
         print(f"bench: warm latency over {len(questions)} questions × {args.repeat}…", file=sys.stderr, flush=True)
+        load_before = os.getloadavg()[0]
         warm = bench_warm(qa, questions, args.repeat)
         print("bench: serve peak RSS…", file=sys.stderr, flush=True)
         rss = bench_serve_rss(index_dir, questions)
@@ -262,7 +263,8 @@ def main(args) -> int:
     result = {"machine": {"cores": os.cpu_count(), "cpu": platform.processor() or platform.machine(),
                           "python": platform.python_version()},
               "process": proc, "warm": warm, "serve_rss_mb": rss, "scale": scale,
-              "questions": len(questions), "repeat": args.repeat, "passages_per_clause": per_clause}
+              "questions": len(questions), "repeat": args.repeat,
+              "load_before_warm": load_before, "question_set": str(getattr(args, "questions", None) or "eval/questions.jsonl"), "passages_per_clause": per_clause}
     (out / "bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     path = write(result, out)
     print(f"wrote {path}")

