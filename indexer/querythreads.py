@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from .threads import user_fixed_threads, usable_cores
 
 WINDOW_S = 0.2          # shortest sampling window (/proc/stat counts in 10 ms ticks)
+FIRST_WINDOW_S = 0.1    # the first one, from start-up: better than the minute's load average
 SPARE = 0.3             # other processes may use this much of a core and still count as idle
 
 
@@ -63,12 +64,18 @@ class QueryThreads:
     user fixed it). Thread-safe."""
 
     def __init__(self, most: int | None, sampler: CpuSampler | None = None,
-                 start_load: float | None = None):
+                 start_load: float | None = None, first_sample: tuple[float, float] | None = None):
         self.most, self.sampler = most, sampler
         self._lock = threading.Lock()
         self._running = 0
-        self._last: tuple[float, float] | None = None
+        self._measured = False              # a window measured yet (else: the load average)
         self._others = start_load if start_load is not None else _load_average()
+        self._last: tuple[float, float] | None = first_sample
+        if sampler is not None and first_sample is None:    # the first window starts here
+            try:
+                self._last = sampler.sample()
+            except (OSError, ValueError, IndexError):
+                self.sampler = None
 
     @contextmanager
     def slot(self):
@@ -92,7 +99,8 @@ class QueryThreads:
             return 1
         if self._last is None:
             self._last = now
-        elif now[0] - self._last[0] >= WINDOW_S:
+        elif now[0] - self._last[0] >= (WINDOW_S if self._measured else FIRST_WINDOW_S):
+            self._measured = True
             self._others = max(0.0, (now[1] - self._last[1]) / (now[0] - self._last[0]))
             self._last = now
         free = len(self.sampler.cpus) - self._others
@@ -100,11 +108,26 @@ class QueryThreads:
 
 
 def _load_average() -> float:
-    """Until the first window is measured: the 1-minute load average (conservative)."""
+    """Until a window is measured (a call within 0.1 s of start-up): the 1-minute load
+    average, which still counts work that ended a minute ago (conservative)."""
     try:
         return os.getloadavg()[0]
     except (AttributeError, OSError):
         return float("inf")
+
+
+_START: tuple[frozenset[int], tuple[float, float]] | None = None
+
+
+def mark_start() -> None:
+    """Sample the CPUs when `indexer` is imported: the first window then covers start-up
+    (imports, parsing, loading), not just the moment before the first encoding."""
+    global _START
+    try:
+        cpus = usable_cores()
+        _START = frozenset(cpus), CpuSampler(cpus).sample()
+    except (OSError, ValueError, IndexError):
+        _START = None
 
 
 def query_threads() -> QueryThreads:
@@ -113,4 +136,7 @@ def query_threads() -> QueryThreads:
         return QueryThreads(None)
     cpus = usable_cores()
     most = min(4, len(cpus))
-    return QueryThreads(most, CpuSampler(cpus) if most > 1 and os.path.exists("/proc/stat") else None)
+    if most <= 1 or not os.path.exists("/proc/stat"):
+        return QueryThreads(None)           # nothing to choose, or no way to see idle cores
+    first = _START[1] if _START and _START[0] == frozenset(cpus) else None
+    return QueryThreads(most, CpuSampler(cpus), first_sample=first)

@@ -62,12 +62,17 @@ def test_idle_cores_give_one_question_every_core_and_a_busy_core_gives_one():
     assert take(q) == 1
 
 
-def test_a_busy_machine_at_start_gives_one_thread_until_measured():
+def test_a_busy_load_average_at_start_counts_until_the_first_window_is_measured():
     s = FakeSampler()
-    q = qt.QueryThreads(2, s, start_load=1.4)
+    q = qt.QueryThreads(2, s, start_load=1.4)   # the window starts when the model is loaded
+    s.advance(0.05, rate=0.0)
+    assert take(q) == 1                          # too short: the load average decides
+    s.advance(0.07, rate=0.0)
+    assert take(q) == 2                          # 0.12 s since start-up, all idle
+    s.advance(0.15, rate=1.0)
+    assert take(q) == 2                          # later windows need 0.2 s
+    s.advance(0.1, rate=1.0)
     assert take(q) == 1
-    s.advance(0.3, rate=0.0)
-    assert take(q) == 2
 
 
 def test_concurrent_encodings_take_one_thread_each():
@@ -130,3 +135,17 @@ def test_two_threads_give_the_same_vectors_as_one(monkeypatch):
     one = np.stack([enc.encode_queries([q])[0] for q in qs])
     assert np.array_equal(one, two)
     assert float(one[0] @ one[1]) < 0.99          # two different questions, two vectors
+
+
+def test_the_first_window_runs_from_start_up(monkeypatch):
+    s = FakeSampler()
+    start = s.sample()                            # when `indexer` was imported
+    s.advance(0.5, rate=0.0)                      # start-up: parsing, loading, all idle
+    q = qt.QueryThreads(2, s, start_load=1.8, first_sample=start)
+    assert take(q) == 2                           # the load average no longer decides
+    monkeypatch.setattr(qt, "_START", (frozenset({0, 1}), (0.0, 0.0)))
+    monkeypatch.setattr(qt, "usable_cores", lambda: {0, 1})
+    monkeypatch.setattr(qt, "user_fixed_threads", lambda: False)
+    assert qt.query_threads()._last == (0.0, 0.0)
+    monkeypatch.setattr(qt, "usable_cores", lambda: {0})
+    assert qt.query_threads().most is None        # one core: nothing to choose
