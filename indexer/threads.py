@@ -40,11 +40,16 @@ def thread_count() -> int:
     return max(1, min(4, len(usable_cores()) // 2))
 
 
+AUTO_MARK = "POLICYQA_OMP_AUTO"     # the OMP_NUM_THREADS value policyqa set itself
+
+
 def user_fixed_threads() -> bool:
-    """True if the user fixed the thread count (POLICYQA_THREADS or OMP_NUM_THREADS set before
-    this process configured its threads): then no query takes more."""
+    """True if the user fixed the thread count (POLICYQA_THREADS, or an OMP_NUM_THREADS that
+    this process or its policyqa parent did not set itself): then no query takes more."""
     if _user_fixed is None:
-        return bool(os.environ.get("POLICYQA_THREADS", "").isdigit() or os.environ.get("OMP_NUM_THREADS"))
+        omp = os.environ.get("OMP_NUM_THREADS")
+        return bool(os.environ.get("POLICYQA_THREADS", "").isdigit() or
+                    (omp and omp != os.environ.get(AUTO_MARK)))
     return _user_fixed
 
 
@@ -58,6 +63,8 @@ def configure_threads() -> int:
     if _user_fixed is None:
         _user_fixed = user_fixed_threads()
     n = thread_count()
+    if "OMP_NUM_THREADS" not in os.environ:     # children (bench, servers) know it was not the user
+        os.environ[AUTO_MARK] = str(n)
     for var in THREAD_VARS:
         os.environ.setdefault(var, str(n))
     if "OMP_WAIT_POLICY" not in os.environ:

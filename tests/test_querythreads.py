@@ -108,8 +108,13 @@ def test_the_users_thread_setting_switches_adaptation_off(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert threads.user_fixed_threads() is False
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.delenv(threads.AUTO_MARK, raising=False)
     assert threads.user_fixed_threads() is True
     assert qt.query_threads().most is None
+    monkeypatch.setenv(threads.AUTO_MARK, "1")      # set by a policyqa parent process, not the user
+    assert threads.user_fixed_threads() is False
+    monkeypatch.setenv(threads.AUTO_MARK, "2")      # the user changed it since
+    assert threads.user_fixed_threads() is True
 
 
 def test_cgroup_quota_caps_the_usable_cores(tmp_path, monkeypatch):
