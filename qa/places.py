@@ -16,7 +16,8 @@ Each mention of an uncovered place (adjacent places read as one: 北京中关村
              (…的公司/企业/客户, 人, 来的, 过来; a verb of setting up: 设, 建, 投资, 收购 …),
              spaces allowed between (search-box style: 东南亚 建研发中心)
   3. owner   P的…补贴/政策/标准 (a policy word within a few characters)
-  4. context the question also names a covered place or this place (柳州, 本市, 这边, 当地 …)
+  4. context the question also names a covered place or this place (柳州, 本市, 这边, 当地 …),
+             or asks what this document says (这份文件里…, 措施中…: 在欧洲申请专利，这份文件里有说法吗)
   5. owner   otherwise (a bare 杭州有哪些创业补贴)
 """
 from __future__ import annotations
@@ -25,6 +26,8 @@ import re
 from functools import lru_cache
 
 from indexer.tokenize import DATA, normalise
+
+from .meta import speaks_of_this_document
 
 _ADMIN = r"(?:特别行政区|自治区|市|省|区|县)?"
 _NAME_FILL = r"[^\s，。,、？?！!；;：:的设建办开立搞在到去和跟与比]{0,4}?"
@@ -38,7 +41,8 @@ _CONTEXT_BEFORE = re.compile(
     r"总部在|注册在|注册于|位于|老家|老家在)$")
 _IN_DOING = re.compile(
     _ADMIN + r"(?:那边|那里)?(?:也|还|都|已经|已)?(?:有|设|建|开|办(?!理)|做|读|念|工作|注册|生活|收购|收|"
-    r"买|投资|成立|创业|上学|长大|出差|上过|待过|呆过|干过|发展|布点)|" + _ADMIN + r"[，,。；;]")
+    r"买|投资|成立|创业|上学|长大|出差|上过|待过|呆过|干过|发展|布点|申请专利|布局|参展|上市|销售|卖)|" +
+    _ADMIN + r"[，,。；;]")
 _CONTEXT_AFTER = re.compile(
     _ADMIN + r"\s*(?:那边|那里|当地)?(?:的)?(?:公司|企业|厂|工厂|客户|投资方|投资人|合作伙伴|伙伴|"
     r"团队|高校|大学|老板|朋友|分公司|子公司|总部|母公司|集团|供应商|项目方|"
@@ -123,8 +127,26 @@ def foreign_place(question: str, covered: frozenset[str] | set[str]) -> str:
     uncovered = [(s, e, n) for s, e, n, last in mentions if last not in covered]
     if not uncovered:
         return ""
-    anchored = len(uncovered) < len(mentions) or bool(_HOME_DEIXIS.search(q))
+    anchored = len(uncovered) < len(mentions) or bool(_HOME_DEIXIS.search(q)) or \
+        speaks_of_this_document(q)
     for s, e, name in uncovered:
+        s, e = _coordinated(q, mentions, s, e)
         if _is_owner(q, s, e, anchored, len(uncovered)):
             return name
     return ""
+
+
+_AND = re.compile(r"[、和与及或]|以及")
+
+
+def _coordinated(q: str, mentions, start: int, end: int) -> tuple[int, int]:
+    """The span of the list a mention stands in (在欧洲、美国申请专利: 欧洲、美国), so that
+    the list is judged by what stands before its first and after its last place."""
+    spans = [(s, e) for s, e, _, _ in mentions]
+    i = spans.index((start, end))
+    lo = hi = i
+    while lo > 0 and _AND.fullmatch(q[spans[lo - 1][1]:spans[lo][0]]):
+        lo -= 1
+    while hi + 1 < len(spans) and _AND.fullmatch(q[spans[hi][1]:spans[hi + 1][0]]):
+        hi += 1
+    return spans[lo][0], spans[hi][1]

@@ -26,11 +26,15 @@ def _bare_digits_ref(q: str) -> int | None:
     if not m:
         return None
     rest = re.sub(r"[\s？?。！!，,]", "", q[:m.start()] + q[m.end():])
-    if not re.fullmatch(r"(?:柳州措施|这份文件|文件|措施|条款|第)?(?:条|项)?"
-                        r"(?:的)?(?:讲|说|讲的|说的|写的|规定的?)?(?:是)?(?:什么|啥|哪些)?"
-                        r"(?:内容|原文|全文)?(?:呢|吗)?", rest):
+    if not _ONLY_ASKS_TEXT.fullmatch(rest):
         return None
     return int(m.group(1))
+
+
+# what may stand around a bare "(7)" for the question to be that reference, in any order
+# ("(7)讲什么", "（7）的内容是啥", "请问(7)具体说了啥")
+_ONLY_ASKS_TEXT = re.compile(r"(?:柳州措施|这份文件|文件|措施|条款|第|条|项|的|讲|说|写|规定|是|什么|啥|"
+                             r"哪些|内容|原文|全文|具体|主要|大意|意思|了|呢|吗|请问|看看|一下)*")
 
 
 def find_reference(question: str) -> int | None:

@@ -84,3 +84,17 @@ def test_owner_question_is_refused_naming_the_place(qa):
 ])
 def test_a_place_where_the_asker_sets_up_is_context(q, place, builtin_cover):
     assert foreign_place(q, builtin_cover) == place
+
+
+@pytest.mark.parametrize("q,place", [
+    ("准备在欧洲、美国申请专利，这份文件里有说法吗", ""),   # what this document says: context
+    ("准备在欧洲、美国申请专利，有补贴吗", ""),           # a list of places, one verb after it
+    ("在美国上市有奖励吗", ""),
+    ("这份文件里对深圳高新区有规定吗", "深圳"),           # still a place's own zone
+    ("这个措施里南宁的人才补贴怎么申请", "南宁"),
+    ("深圳、广州的人才补贴多少", "深圳"),                # the list owns the policy after it
+    ("南宁和桂林的高新区有什么政策", "南宁"),
+    ("在深圳申请高企认定要什么条件", "深圳"),
+])
+def test_lists_of_places_and_questions_about_this_document(q, place, builtin_cover):
+    assert foreign_place(q, builtin_cover) == place

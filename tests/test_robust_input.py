@@ -147,7 +147,8 @@ def test_batch_reports_a_bad_line_and_goes_on(index_root, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("q,ref", [("(1)讲什么", 1), ("（1）", 1), ("（17）的内容", 17), ("(3)是什么", 3),
-                                   ("（十七）讲什么", 17), ("alert(1)", None), ("符合(1)项条件的企业有什么补贴", None),
+                                   ("（十七）讲什么", 17), ("alert(1)", None),
+                                   ("（7）的内容是啥", 7), ("请问(7)具体说了啥", 7), ("(1)有哪些补贴", None), ("符合(1)项条件的企业有什么补贴", None),
                                    ("研发费用(2)倍怎么算", None)])
 def test_digit_in_brackets_is_a_clause_only_when_the_question_is_that_reference(q, ref):
     assert find_reference(q) == ref
