@@ -34,8 +34,10 @@ def sources() -> list[Path]:
     return [f for f in files if f.is_file()]
 
 
-def load_examples() -> list[tuple[str, tuple[str, ...]]]:
-    """(question, gold keys) of every usable example, in file order, without duplicates."""
+def load_examples() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(question, gold keys, `must` strings) of every usable example, in file order, without
+    duplicates. The `must` strings (words a right answer quotes) tell which sentence of the
+    clause answered it (qa/compose.pick_sentences)."""
     out, seen = [], set()
     for path in sources():
         for line in path.read_text(encoding="utf-8-sig").splitlines():
@@ -49,12 +51,15 @@ def load_examples() -> list[tuple[str, tuple[str, ...]]]:
             key = normalise(text)
             if text and key not in seen:
                 seen.add(key)
-                out.append((text, tuple(str(g) for g in q["gold"])))
+                must = q.get("must") if isinstance(q.get("must"), list) else []
+                out.append((text, tuple(str(g) for g in q["gold"]),
+                            tuple(str(m) for m in must if str(m).strip())))
     return out
 
 
 def fingerprint() -> str:
     h = hashlib.sha256()
-    for question, gold in load_examples():
-        h.update(question.encode() + b"\x00" + "|".join(gold).encode() + b"\x01")
+    for question, gold, must in load_examples():
+        h.update(question.encode() + b"\x00" + "|".join(gold).encode() + b"\x00" +
+                 "|".join(must).encode() + b"\x01")
     return h.hexdigest()

@@ -49,16 +49,18 @@ class RowVectors:
 class Fields:
     bigram: object                 # SegmentedBM25 over char bigrams
     clause_vectors: object         # RowVectors | ndarray (clauses, dim), L2-normalised
-    examples: list = None          # [[normalised question, [gold clause rows]]]
+    examples: list = None          # [[normalised question, [gold clause rows], [must strings]]]
     example_vectors: np.ndarray = None
 
     def __post_init__(self):
         ex = self.examples or []
-        self._ex_index = np.array([j for j, (_, rows) in enumerate(ex) for _ in rows], dtype=np.int64)
-        self._ex_rows = np.array([r for _, rows in ex for r in rows], dtype=np.int64)
-        self._ex_text = {}
-        for j, (text, _) in enumerate(ex):
+        self._ex_index = np.array([j for j, (_, rows, *_) in enumerate(ex) for _ in rows], dtype=np.int64)
+        self._ex_rows = np.array([r for _, rows, *_ in ex for r in rows], dtype=np.int64)
+        self._ex_text, self._ex_of_row = {}, {}
+        for j, (text, rows, *_) in enumerate(ex):
             self._ex_text.setdefault(text, []).append(j)
+            for r in rows:
+                self._ex_of_row.setdefault(int(r), []).append(j)
 
     def clause_cosines(self, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return self.clause_vectors[rows] @ np.asarray(qvec, dtype=np.float32)
@@ -75,16 +77,33 @@ class Fields:
         return best
 
 
+    def quote_hints(self, question: str, qvec: np.ndarray, row: int, floor: float = 0.88,
+                    top: int = 3) -> list[str]:
+        """The `must` strings of the (at most `top`) example questions nearest the question,
+        at cosine ≥ `floor`, whose gold is clause `row`: words the sentence that answered them
+        holds. An identical example is skipped, as in `memory`."""
+        js = [j for j in self._ex_of_row.get(int(row), ()) if len(self.examples[j]) > 2
+              and self.examples[j][2]]
+        if not js:
+            return []
+        own = set(self._ex_text.get(normalise(question.strip()), []))
+        sims = self.example_vectors[js] @ np.asarray(qvec, dtype=np.float32)
+        near = sorted(((float(c), j) for c, j in zip(sims, js) if c >= floor and j not in own),
+                      reverse=True)[:top]
+        return list(dict.fromkeys(m for _, j in near for m in self.examples[j][2]))
+
+
 def write_examples(out: Path, loaded: set[str],
                    embed_queries: Callable[[list[str]], np.ndarray] | None, dim: int) -> int:
     """Write the example questions whose gold clauses (keys) are `loaded` (gold kept as clause
     keys, so the file does not depend on row numbers). Returns how many."""
-    examples = [(q, [g for g in gold if g in loaded]) for q, gold in load_examples()]
-    examples = [(q, keys) for q, keys in examples if keys]
-    ev = embed_queries([q for q, _ in examples]) if examples and embed_queries else \
+    examples = [(q, [g for g in gold if g in loaded], must) for q, gold, must in load_examples()]
+    examples = [(q, keys, must) for q, keys, must in examples if keys]
+    ev = embed_queries([q for q, _, _ in examples]) if examples and embed_queries else \
         np.zeros((0, dim), np.float32)
     (out / "examples.json").write_text(json.dumps(
-        [[normalise(q), keys] for q, keys in examples[:len(ev)]], ensure_ascii=False), encoding="utf-8")
+        [[normalise(q), keys, list(must)] for q, keys, must in examples[:len(ev)]],
+        ensure_ascii=False), encoding="utf-8")
     np.save(out / "example_vectors.npy", np.asarray(ev, dtype=np.float32), allow_pickle=False)
     return int(len(ev))
 
@@ -94,4 +113,5 @@ def read_examples(d: Path, row_of: dict[str, int]) -> tuple[list, np.ndarray]:
     ev = np.load(d / "example_vectors.npy", allow_pickle=False)
     if len(examples) != len(ev):
         raise ValueError("examples.json and example_vectors.npy disagree")
-    return [[q, [row_of[k] for k in keys if k in row_of]] for q, keys in examples], ev
+    return [[x[0], [row_of[k] for k in x[1] if k in row_of], list(x[2]) if len(x) > 2 else []]
+            for x in examples], ev

@@ -18,14 +18,19 @@ def units_line(c: Clause) -> str:
     return f"牵头单位：{lead}" + (f"；配合单位：{'、'.join(c.partner_units)}" if c.partner_units else "")
 
 
+HINT_BONUS = 0.1       # fitted on dev (eval/report.md, "Quoted sentences")
+HINT_FLOOR = 0.88       # cosine between the question and an answered example
+
+
 def pick_sentences(clause: Clause, row: int, qvec: np.ndarray, qtokens: list[str],
                    vector_of, passage_rows: Callable[[int], list[tuple[int, int]]],
-                   idf, limit: int = 2) -> list[str]:
+                   idf, limit: int = 2, hints: list[str] = ()) -> list[str]:
     """The sentences of a clause that best answer the question, in text order.
 
     A sentence scores its best passage cosine plus half its IDF-weighted share of the query
-    terms; the heading sentence is skipped when the clause has others. A second sentence is
-    kept only when it scores nearly as well as the best.
+    terms, plus HINT_BONUS when it holds a `hint` (the `must` strings of answered example
+    questions close to this one: Fields.quote_hints); the heading sentence is skipped when the
+    clause has others. A second sentence is kept only when it scores nearly as well as the best.
     """
     sents = split_sentences(clause.body)
     if not sents:
@@ -39,7 +44,8 @@ def pick_sentences(clause: Clause, row: int, qvec: np.ndarray, qtokens: list[str
     for i, s in enumerate(sents):
         toks = set(tokenize(s))
         lex = sum(idf(t) for t in q_terms if t in toks) / total
-        scores[i] = (scores[i] if np.isfinite(scores[i]) else 0.0) + 0.5 * lex
+        scores[i] = (scores[i] if np.isfinite(scores[i]) else 0.0) + 0.5 * lex + \
+            (HINT_BONUS if any(h in s for h in hints) else 0.0)
     candidates = list(range(1, len(sents))) if len(sents) > 1 else [0]
     order = sorted(candidates, key=lambda i: -scores[i])
     chosen = [order[0]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import departments as dept
-from .compose import compose, compose_none, compose_possible, pick_sentences
+from .compose import HINT_FLOOR, compose, compose_none, compose_possible, pick_sentences
 from .confidence import signals
 from .evidence import measure
 from .quantity import LATER_NOTE, NOTE, figure_missing as _figure_missing, later_year
@@ -72,9 +72,12 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None,
     chosen = hits[:3] if tier == "possible" else cited
     limit = 1 if tier == "answer" and len(chosen) > 1 else 2
     idf = qa.searcher.bm25_for(runs.allowed).idf
+    fields = qa.data.fields
     quotes = [pick_sentences(h.clause, qa.searcher.row_of[h.key], runs.qvec,
                              list(runs.tokens), qa.data.dense.vector,
-                             qa.data.passage_rows, idf, limit=limit) for h in chosen]
+                             qa.data.passage_rows, idf, limit=limit,
+                             hints=fields.quote_hints(question, runs.qvec, qa.searcher.row_of[h.key],
+                                                      HINT_FLOOR)) for h in chosen]
     quoted = tuple((i + 1, q) for i, qs in enumerate(quotes) for q in qs)
     if tier == "possible":
         who = dept.asks_who(question)

@@ -22,19 +22,25 @@ def test_examples_come_from_dev_only_and_staff_file(tmp_path, monkeypatch):
         json.dumps({"question": "（五）讲什么", "gold": ["liuzhou-2021:5"], "type": "lookup"}, ensure_ascii=False),
     ]), encoding="utf-8")
     loaded = ex.load_examples()
-    assert ("蓝色大鲸鱼怎么申请", ("liuzhou-2021:17",)) in loaded
-    assert all(q not in ("没有答案的问题", "（五）讲什么") for q, _ in loaded)
+    assert ("蓝色大鲸鱼怎么申请", ("liuzhou-2021:17",), ()) in loaded
+    assert all(q not in ("没有答案的问题", "（五）讲什么") for q, _, _ in loaded)
     def questions(name):
         return {json.loads(x)["question"] for x in
                 (ex.EVAL / name).read_text(encoding="utf-8").splitlines() if x.strip()}
     held_out = questions("test.jsonl") | questions("holdout.jsonl")
     in_dev_files = set().union(*(questions(f) for f in ex.DEV_FILES))
-    examples = {q for q, _ in loaded}
+    examples = {q for q, _, _ in loaded}
     assert held_out - in_dev_files and not (held_out - in_dev_files) & examples   # never read
     before = ex.fingerprint()
     with open(tmp_path / "examples.jsonl", "a", encoding="utf-8") as f:
         f.write("\n" + json.dumps({"question": "第二个新问题", "gold": ["liuzhou-2021:3"]}, ensure_ascii=False))
     assert ex.fingerprint() != before                                # the index goes stale
+    before = ex.fingerprint()
+    with open(tmp_path / "examples.jsonl", "a", encoding="utf-8") as f:
+        f.write("\n" + json.dumps({"question": "第二个新问题", "gold": ["liuzhou-2021:3"],
+                                   "must": ["配偶就业"]}, ensure_ascii=False))
+    assert ("第二个新问题", ("liuzhou-2021:3",), ()) in ex.load_examples()   # the first line wins
+    assert ex.fingerprint() == before
 
 
 def test_memory_scores_clauses_by_their_best_example_and_skips_itself():
@@ -107,3 +113,32 @@ def test_question_ids_are_unique_across_the_splits():
                     assert qid not in seen, f"{qid} in {name} and {seen[qid]}"
                     seen[qid] = name
     assert len(seen) > 2000
+
+
+def test_quote_hints_are_the_must_strings_of_near_examples_of_that_clause():
+    vecs = np.array([[1, 0], [0.8, 0.6], [0.95, 0.3122499], [0, 1]], dtype=np.float32)
+    f = Fields(bigram=None, clause_vectors=np.zeros((3, 2), np.float32),
+               examples=[["问题甲", [0], ["甲句"]], ["问题乙", [0], ["乙句"]],
+                         ["问题丙", [0, 1], ["丙句", "甲句"]], ["问题丁", [1], ["丁句"]]],
+               example_vectors=vecs)
+    q = np.array([1, 0], dtype=np.float32)
+    assert f.quote_hints("其他问题", q, 0, floor=0.9) == ["甲句", "丙句"]     # 乙 is too far
+    assert f.quote_hints("其他问题", q, 0, floor=0.5, top=1) == ["甲句"]
+    assert f.quote_hints("问题甲", q, 0, floor=0.9) == ["丙句", "甲句"]       # itself skipped
+    assert f.quote_hints("其他问题", q, 1, floor=0.9) == ["丙句", "甲句"]     # 丁 is far
+    assert f.quote_hints("其他问题", q, 2, floor=0.0) == []                   # no example
+    old = Fields(bigram=None, clause_vectors=np.zeros((3, 2), np.float32),     # an index written
+                 examples=[["问题甲", [0]]], example_vectors=vecs[:1])          # before must
+    assert old.quote_hints("其他问题", q, 0, floor=0.0) == []
+    assert old.memory("其他问题", q, 3)[0] == 1.0
+
+
+def test_a_hinted_sentence_is_quoted_before_an_equal_one():
+    from corpus.model import Clause
+    from qa.compose import pick_sentences
+    body = "（三）引进人才。支持高校共建学院。解决配偶就业、子女入学等问题。给予适当奖补。"
+    c = Clause(key="d:3", doc_id="d", no=3, label="（三）", heading="（三）引进人才。", text=body, body=body)
+    args = (c, 0, np.zeros(2, np.float32), [], None, lambda row: [], lambda t: 1.0)
+    assert pick_sentences(*args, limit=1) == ["支持高校共建学院。"]      # all equal: the first
+    assert pick_sentences(*args, limit=1, hints=["配偶就业"]) == ["解决配偶就业、子女入学等问题。"]
+    assert pick_sentences(*args, limit=1, hints=["不在这条里"]) == ["支持高校共建学院。"]
