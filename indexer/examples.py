@@ -22,7 +22,7 @@ from .tokenize import normalise
 
 EVAL = Path(__file__).resolve().parent.parent / "eval"
 DEV_FILES = ("questions.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl",
-             "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl")
+             "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl", "dev10.jsonl")
 TYPES = ("fact", "paraphrase", "multi")
 
 

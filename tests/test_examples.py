@@ -13,7 +13,7 @@ def test_examples_come_from_dev_only_and_staff_file(tmp_path, monkeypatch):
     monkeypatch.setenv("POLICYQA_HOME", str(tmp_path))
     names = [p.name for p in ex.sources()]
     assert names == ["questions.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl",
-                     "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl"]  # never test.jsonl
+                     "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl", "dev10.jsonl"]  # never test.jsonl
     (tmp_path / "examples.jsonl").write_text("\n".join([
         json.dumps({"question": "蓝色大鲸鱼怎么申请", "gold": ["liuzhou-2021:17"], "type": "paraphrase"},
                    ensure_ascii=False),
