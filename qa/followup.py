@@ -3,12 +3,14 @@
 A follow-up names no topic of its own; it refers to the clauses the previous answer cited.
 `resolve(qa, question, history)` answers it from those clauses, or returns None when the
 question stands on its own (then `ask` proceeds as usual). `history` is a list of prior turns,
-oldest first, each a dict {"question": str, "citations": [clause keys], "answered": bool?}.
+oldest first, each a dict {"question": str, "citations": [clause keys], "answered": bool?,
+"confidence": "answer" | "possible" | "none"?}.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 from corpus.model import Clause
 
@@ -75,18 +77,31 @@ def _topic_free(question: str) -> bool:
     return len(_FILLER.sub("", rest)) <= 1
 
 
-def prior_keys(qa, history) -> list[str]:
-    """Clause keys cited by the latest prior turn that cited any (answered turns only)."""
+def prior(qa, history) -> tuple[list[str], bool]:
+    """Clause keys cited by the latest prior turn that cited any, and whether that turn only
+    offered them as 可能相关 (its "confidence" was "possible"). Answered turns and 可能相关 turns
+    count; a refusal's nearest clauses do not."""
     if not isinstance(history, (list, tuple)):
-        return []
+        return [], False
     known = clause_index(qa)
     for turn in reversed(list(history)[-MAX_TURNS:]):
-        if not isinstance(turn, dict) or turn.get("answered") is False:
+        if not isinstance(turn, dict):
+            continue
+        tentative = turn.get("answered") is False
+        if tentative and turn.get("confidence") != "possible":
             continue
         keys = [k for k in (turn.get("citations") or [])[:MAX_KEYS] if isinstance(k, str) and k in known]
         if keys:
-            return list(dict.fromkeys(keys))
-    return []
+            return list(dict.fromkeys(keys)), tentative
+    return [], False
+
+
+def prior_keys(qa, history) -> list[str]:
+    """Clause keys a follow-up resolves against (`prior`)."""
+    return prior(qa, history)[0]
+
+
+POSSIBLE_PRIOR = "上一轮的条款只是可能相关，以下按这些条款回答，请对照原文核实："
 
 
 # "加大财政投入力度那条", "科技金融这项": a topic named right before the demonstrative names the
@@ -107,21 +122,26 @@ def resolve(qa, question: str, history) -> Answer | None:
     """The answer to a follow-up, from the clauses the previous answer cited; None otherwise."""
     if not is_followup(qa, question, history):
         return None
-    keys = prior_keys(qa, history)
+    keys, tentative = prior(qa, history)
     if not keys:
         return None
     clauses = [clause_index(qa)[k] for k in keys]
     intent = intent_of(question)
-    evidence = {"followup": {"intent": intent or "topic", "of": keys}}
+    evidence = {"followup": {"intent": intent or "topic", "of": keys,
+                             **({"prior": "possible"} if tentative else {})}}
+    a = None
     if intent in ("lead", "partner"):
         with_units = [c for c in clauses if c.lead_units or c.partner_units]
         if not with_units:          # the last answer cited only a preamble: nothing to name
             return None
-        return _units_answer(qa, question, with_units, intent, evidence)
-    if intent == "effective":
-        return _effective_answer(qa, question, clauses, evidence)
-    if intent == "text":
-        return _text_answer(qa, question, clauses, evidence)
+        a = _units_answer(qa, question, with_units, intent, evidence)
+    elif intent == "effective":
+        a = _effective_answer(qa, question, clauses, evidence)
+    elif intent == "text":
+        a = _text_answer(qa, question, clauses, evidence)
+    if a is not None:               # the last turn only offered its clauses: so does this one
+        return replace(a, text=f"{POSSIBLE_PRIOR}\n{a.text}", confidence="possible") \
+            if tentative and a.kind != "refusal" else a
     # a topic question about "this clause": ask it with the clause's heading as context
     heading = clauses[0].heading.rstrip("。")
     rewritten = _ANAPHORA.sub("", question).strip() or question

@@ -26,7 +26,7 @@ from indexer import store
 from indexer.errors import IndexError_
 
 from .engine import PolicyQA
-from .followup import is_followup, prior_keys
+from .followup import is_followup, prior
 from .types import Answer
 
 
@@ -74,7 +74,10 @@ class LiveQA:
 
     def _key(self, state, question, filters, history):
         qa, gen = state
-        follow = tuple(prior_keys(qa, history)) if history and is_followup(qa, question, history) else ()
+        follow = ()
+        if history and is_followup(qa, question, history):
+            keys, tentative = prior(qa, history)
+            follow = (tuple(keys), tentative)
         return (gen, question, filters, follow, time.strftime("%Y-%m-%d"))
 
     def _lookup(self, key) -> Answer | None:

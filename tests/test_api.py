@@ -34,6 +34,13 @@ def test_ask_with_history_resolves_a_followup(client):
     assert r.status_code == 200 and body["kind"] == "department"
     assert [c["key"] for c in body["citations"]] == ["liuzhou-2021:17"]
     assert "市财政局（金融办）" in body["answer"]
+    turn = {"question": "园子合并后税收咋分", "citations": ["liuzhou-2021:11"], "answered": False}
+    r = client.post("/api/ask", json={"question": "牵头单位是谁？", "history": [
+        dict(turn, confidence="possible")]})                 # the tier as `ask --json` gave it
+    assert r.json()["confidence"] == "possible" and r.json()["citations"][0]["key"] == "liuzhou-2021:11"
+    r = client.post("/api/ask", json={"question": "牵头单位是谁？", "history": [
+        dict(turn, confidence="maybe")]})
+    assert r.status_code == 422 and "error" in r.json()
 
 
 def test_ask_with_filters(client):

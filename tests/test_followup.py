@@ -102,3 +102,22 @@ def test_cli_chat_carries_the_conversation(index_root):
     assert "牵头单位：市财政局（金融办）" in turns[2] and "（已清空对话）" in turns[2]
     assert "创新开展科技金融服务" not in turns[3]          # after 清空 there is nothing to refer to
     assert len(turns) == 4                                 # 退出 ends before （五）
+
+
+def test_a_followup_of_a_possibly_related_answer_stays_possibly_related(qa):
+    first = qa.ask("园子合并后税收咋分")
+    assert first.confidence == "possible" and not first.answered
+    keys = [h.key for h in first.citations]
+    turn = {"question": first.question, "citations": keys, "answered": first.answered,
+            "confidence": first.confidence}
+    lead = qa.ask("牵头单位是谁？", history=[turn])
+    assert lead.evidence["followup"] == {"intent": "lead", "of": keys, "prior": "possible"}
+    assert lead.confidence == "possible" and not lead.answered
+    assert lead.text.startswith("上一轮的条款只是可能相关")
+    assert [h.key for h in lead.citations] == keys                # every clause it offered
+    text = qa.ask("上一条的原文", history=[turn])
+    assert text.confidence == "possible" and text.citations[0].key == keys[0]
+    refused = dict(turn, confidence="none")                       # a refusal's nearest clauses
+    assert "followup" not in qa.ask("牵头单位是谁？", history=[refused]).evidence
+    old_client = {k: v for k, v in turn.items() if k != "confidence"}   # no tier sent: skipped
+    assert "followup" not in qa.ask("牵头单位是谁？", history=[old_client]).evidence

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -41,6 +42,7 @@ class Turn(BaseModel):
     question: str = Field("", max_length=2000)
     citations: list[str] = Field(default_factory=list, max_length=200)
     answered: bool | None = None
+    confidence: Literal["answer", "possible", "none"] | None = None   # a 可能相关 turn carries its clauses
 
 
 class FiltersIn(BaseModel):

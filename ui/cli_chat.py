@@ -56,7 +56,7 @@ def chat_command(args) -> int:
         print(render_answer(a))
         print()
         history = (history + [{"question": q, "citations": [h.key for h in a.citations],
-                               "answered": a.answered}])[-MAX_TURNS:]
+                               "answered": a.answered, "confidence": a.confidence}])[-MAX_TURNS:]
     return 0
 
 

@@ -74,8 +74,8 @@ def respond(live, message, turns):
     if err:
         return (turns, render.conversation_html(turns, qa), render.panel_html(qa, turns),
                 message if isinstance(message, str) else "", _notice(err))
-    history = [{"question": t["question"], "citations": t["citations"], "answered": t["answered"]}
-               for t in turns]
+    history = [{"question": t["question"], "citations": t["citations"], "answered": t["answered"],
+                "confidence": t["confidence"]} for t in turns]
     try:
         answer = live.ask(message.strip(), history=history or None)
     except SearchError as exc:
