@@ -48,6 +48,11 @@ def test_followup_in_the_chat(live):
     turns, conv, *_ = respond(live, "牵头单位是谁？", turns)
     assert turns[1]["kind"] == "department" and turns[1]["citations"] == ["liuzhou-2021:17"]
     assert "市财政局（金融办）" in conv
+    turns, *_ = respond(live, "园子合并后税收咋分", turns)          # a 可能相关 turn
+    assert turns[2]["confidence"] == "possible"
+    turns, conv, *_ = respond(live, "牵头单位是谁？", turns)
+    assert turns[3]["confidence"] == "possible" and turns[3]["citations"] == turns[2]["citations"]
+    assert "上一轮的条款只是可能相关" in conv
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
