@@ -28,23 +28,31 @@ class ClauseRows:
         # the preamble states the basis, not a measure: it is never a search result
         # (questions about the document reach it through PolicyQA.pinned)
         self.results = table.no != 0
-        self._memo: dict[tuple[str, int], tuple[object, object]] = {}
+        self._memo: dict[tuple[str, int], tuple[object, object, int]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.keys)
 
+    MEMO_ENTRIES = 32
+    MEMO_BYTES = 256 * 2**20        # arrays kept in all: a scope's passage vectors are ≤ ~35 MB
+
     def memo(self, allowed, what: str, compute):
         """`compute(allowed)` for a set of clause keys, kept for the last few sets: a filter's
-        set (qa.filters.allowed_keys) is the same object for every question that uses it."""
+        set (qa.filters.allowed_keys) is the same object for every question that uses it. At
+        most MEMO_ENTRIES sets and MEMO_BYTES of arrays are kept; the oldest go first."""
         hit = self._memo.get((what, id(allowed)))
         if hit is not None and hit[0] is allowed:
             return hit[1]
         value = compute(allowed)
+        size = _nbytes(value)
         with self._lock:
-            if len(self._memo) >= 32:
+            self._memo.pop((what, id(allowed)), None)
+            while self._memo and (len(self._memo) >= self.MEMO_ENTRIES or
+                                  sum(e[2] for e in self._memo.values()) + size > self.MEMO_BYTES):
                 self._memo.pop(next(iter(self._memo)), None)
-            self._memo[(what, id(allowed))] = (allowed, value)
+            if size <= self.MEMO_BYTES:
+                self._memo[(what, id(allowed))] = (allowed, value, size)
         return value
 
     def ok(self, allowed) -> np.ndarray:
@@ -62,3 +70,12 @@ class ClauseRows:
         m = np.zeros(len(self.keys), dtype=bool)
         m[self.rows_in(allowed)] = True
         return m & self.results
+
+
+def _nbytes(value) -> int:
+    """Bytes of the arrays in a memoised value (an array, or a tuple/list of them)."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    return 0
