@@ -11,6 +11,8 @@ from indexer.clausetable import ClauseTable
 from indexer.dense import split_sentences
 from indexer.tokenize import normalise, synonyms
 
+from .places import gazetteer
+
 LEAD_WORDS = ("牵头", "主管", "主责", "负总责")
 PARTNER_WORDS = ("配合", "协助", "协办", "参与")
 ANY_WORDS = ("负责", "承担", "涉及", "分工", "有关", "相关", "管哪", "管什么", "管几", "管些",
@@ -42,6 +44,10 @@ class UnitCatalog:
                     forms.setdefault(normalise(form), set()).add(name)
             for inner in re.findall(r"（(.*?)）", name):          # 金融办 → 市财政局（金融办）
                 forms.setdefault(normalise(inner), set()).add(name)
+            for place in gazetteer():                              # 海关 → 柳州海关
+                if name.startswith(place) and len(name) - len(place) >= 2:
+                    forms.setdefault(normalise(name[len(place):]), set()).add(name)
+                    break
         for alias, targets in synonyms().items():                  # 发改委 → 发展改革委
             for t in targets:
                 if t in forms and alias not in forms:
@@ -57,6 +63,15 @@ class UnitCatalog:
                 found.extend(sorted(targets))
                 q = q.replace(form, "\u0000")
         return tuple(dict.fromkeys(found))
+
+
+    def strip(self, question: str) -> str:
+        """The question (normalised) with every unit mention taken out."""
+        q = normalise(question)
+        for form, _ in self._forms:
+            if form in q:
+                q = q.replace(form, "")
+        return q
 
 
 def role_of(question: str, default: str = "any") -> str:

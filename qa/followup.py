@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from corpus.model import Clause
+from corpus.numerals import cn_to_int
 
 from .departments import units_text
 from .meta import cn_date as _cn_date
@@ -27,15 +28,30 @@ _ANAPHORA = re.compile(r"这条|该条|那条|上一条|上条|前一条|这一�
 _INTENTS = (
     ("partner", re.compile(r"配合单位|配合部门|谁配合|哪些?(?:部门|单位)配合|协助单位|协办|参与单位")),
     ("lead", re.compile(r"牵头单位|牵头部门|谁牵头|由谁牵头|哪个(?:部门|单位)牵头|谁负责|负责单位|"
-                        r"负责部门|责任单位|主管部门|哪个(?:部门|单位)|找谁|谁管|归谁管|分工")),
+                        r"负责部门|责任单位|主管部门|哪(?:个|些|几个|几家)(?:部门|单位)|找谁|谁管|归谁管|分工")),
     ("effective", re.compile(r"(?:什么时候|何时|哪天|从哪天|从什么时候|几时)(?:开始)?(?:执行|施行|实施|生效|有效)|"
                              r"(?:执行|施行|实施|生效)(?:时间|日期)|有效期|开始执行|开始施行|开始实施")),
-    ("text", re.compile(r"原文|全文|完整内容|具体内容|原话|怎么写的|怎么规定的|讲(?:了)?什么|说(?:了)?什么|"
-                        r"内容是什么|什么内容")),
+    ("text", re.compile(r"原文|全文|完整内容|具体内容|原话|怎么写的|怎么规定的|讲(?:的|了)?(?:什么|啥)|"
+                        r"说(?:的|了)?(?:什么|啥)|内容是(?:什么|啥)|什么内容|啥内容|第几条|哪一条|标题")),
+    # "具体补多少钱写了没", "给多少？": a figure of the last answer's clause (asked with it as context)
+    ("figure", re.compile(r"(?:补|给|奖|贴|发)?(?:多少钱|多少万|多少|几万|金额|额度|比例)")),
 )
 # what is left of a follow-up once the intent words and fillers are taken out
 _FILLER = re.compile(r"[\s，,。？?！!：:、“”\"'（）()]|那么|那|呢|吗|嘛|啊|的|是|谁|请问|请|一下|这|该|哪个|哪些|"
-                     r"部门|单位|开始|时候|什么|有|还|又|再|看看|看|给我|我|要|想|知道|具体|呀|吧|一|条|项|个")
+                     r"部门|单位|开始|时候|什么|有|还|又|再|看看|看|给我|我|要|想|知道|具体|呀|吧|一|条|项|个|"
+                     r"牵头|配合|负责|分别|和|及|与|都|几|家|叫|啥|写|了|没|补|给|奖|钱")
+# "海关也是配合单位吗", "组织部有参与吗", "科技局在里面算什么角色": a unit's part in the last
+# answer's clauses (the unit named, a membership word, nothing else)
+_MEMBER = re.compile(r"参与|参加|配合单位|牵头单位|配合部门|牵头部门|角色|作用|在里面|在其中|里有|里面有|"
+                     r"有没有|也是|算不算|是不是|包括|包含")
+_MEMBER_FILLER = re.compile(r"参与|参加|角色|作用|扮演|里面|其中|在|里|有没有|也|算不算|算|是不是|包括|包含|"
+                            r"之一|中|了|没")
+_UNIT_LIST = re.compile(r"哪些|哪几|哪条|哪项|几条|几项|列出|全部|所有")
+# "你说的第二条", "上面第二个", "第三个": an item of the last answer's list, not clause （二）
+_ORDINAL = re.compile(r"(?:(?:你|您)(?:刚才|刚刚)?(?:说|提|列|讲)(?:到)?的|(?:上面|前面|刚才|刚刚)"
+                      r"(?:说的|提到的|列的|列出的)?的?)第([一二三四五六七八九十]|\d{1,2})(?:条|个|项|点)|"
+                      r"第([一二三四五六七八九十]|\d{1,2})个")
+MAX_MEMBER_CLAUSES = 5
 
 
 class _ByKey(Mapping):
@@ -109,10 +125,36 @@ POSSIBLE_PRIOR = "上一轮的条款只是可能相关，以下按这些条款�
 _NAMED = re.compile(r"[\u4e00-\u9fff]{2}(?<![那这该是的说看问讲才面述上前刚后下])(?:那|这|该)(?:一)?(?:条|项)")
 
 
+def member_units(qa, question: str) -> tuple[str, ...]:
+    """The units a membership follow-up asks about ("海关也是配合单位吗"), or ()."""
+    units = qa.catalog.find(question)
+    if not units or not _MEMBER.search(question) or _UNIT_LIST.search(question):
+        return ()
+    rest = _MEMBER_FILLER.sub("", qa.catalog.strip(question))
+    return units if _topic_free(rest) else ()
+
+
+def ordinal(question: str) -> int | None:
+    """N of "你说的第N条" / "上面第N个" / "第N个", or None."""
+    m = _ORDINAL.search(question)
+    if not m:
+        return None
+    try:
+        return cn_to_int(m.group(1) or m.group(2))
+    except ValueError:
+        return None
+
+
 def is_followup(qa, question: str, history) -> bool:
     """Whether `question` refers to the previous answer rather than standing on its own."""
-    if not history or find_reference(question) is not None or qa.catalog.find(question):
+    if not history:
         return False
+    if ordinal(question) is not None:
+        return True
+    if find_reference(question) is not None:
+        return False
+    if qa.catalog.find(question):
+        return bool(member_units(qa, question))
     if _NAMED.search(question):
         return False
     return bool(_ANAPHORA.search(question) or (intent_of(question) and _topic_free(question)))
@@ -125,12 +167,28 @@ def resolve(qa, question: str, history) -> Answer | None:
     keys, tentative = prior(qa, history)
     if not keys:
         return None
+    n = ordinal(question)
+    if n is not None:
+        if not 1 <= n <= len(keys):
+            return None                 # no such item: the question is asked as it stands
+        keys = [keys[n - 1]]
+        question_rest = _ORDINAL.sub("", question)
+        intent = intent_of(question_rest) or ("text" if _topic_free(question_rest) else None)
+    else:
+        intent = intent_of(question)
+    units = member_units(qa, question)
+    if units:
+        intent = "member"
     clauses = [clause_index(qa)[k] for k in keys]
-    intent = intent_of(question)
     evidence = {"followup": {"intent": intent or "topic", "of": keys,
                              **({"prior": "possible"} if tentative else {})}}
     a = None
-    if intent in ("lead", "partner"):
+    if intent == "member":
+        with_units = [c for c in clauses if c.lead_units or c.partner_units][:MAX_MEMBER_CLAUSES]
+        if not with_units:
+            return None
+        a = _member_answer(qa, question, with_units, units, evidence)
+    elif intent in ("lead", "partner"):
         with_units = [c for c in clauses if c.lead_units or c.partner_units]
         if not with_units:          # the last answer cited only a preamble: nothing to name
             return None
@@ -147,7 +205,7 @@ def resolve(qa, question: str, history) -> Answer | None:
     rewritten = _ANAPHORA.sub("", question).strip() or question
     a = qa.ask(f"{heading}：{rewritten}")
     return Answer(question, a.kind, a.text, a.citations, a.quotes,
-                  evidence={**a.evidence, "followup": {"intent": "topic", "of": keys,
+                  evidence={**a.evidence, "followup": {"intent": intent or "topic", "of": keys,
                                                        "asked": f"{heading}：{rewritten}"}})
 
 
@@ -168,6 +226,18 @@ def _units_answer(qa, question, clauses, intent, evidence) -> Answer:
         lines.append(f"{head}——{tail}【{i}】")
     return Answer(question, "department", "\n".join(lines),
                   tuple(qa.hit_for(c) for c in clauses), evidence=evidence)
+
+
+def _member_answer(qa, question, clauses, units, evidence) -> Answer:
+    lines = []
+    for i, c in enumerate(clauses, 1):
+        head = f"{_name(qa, c)}{c.heading.rstrip('。')}"
+        for u in units:
+            role = "牵头单位" if u in c.lead_units else "配合单位" if u in c.partner_units else ""
+            said = f"是{head}的{role}" if role else f"不在{head}列出的单位中"
+            lines.append(f"{u}：{said}（{units_text(c, 'any')}）【{i}】")
+    return Answer(question, "department", "\n".join(lines), tuple(qa.hit_for(c) for c in clauses),
+                  evidence=evidence)
 
 
 _EFFECTIVE_SENT = re.compile(r"[^。；\n]*(?:施行|起执行|开始执行|有效期|生效)[^。；\n]*[。；]?")
@@ -193,6 +263,10 @@ def _effective_answer(qa, question, clauses, evidence) -> Answer:
         when = f"，印发日期为{_cn_date(issued)}" if issued else ""
         lines.append(f"{doc.citation_title}未写明施行（开始执行）日期{when}；"
                      "具体执行时间请以原文及主管部门通知为准。")
+        preamble = clause_index(qa).get(f"{doc_id}:0") if issued else None
+        if preamble is not None:                # where the issue date stands
+            cited.append(preamble)
+            lines[-1] += f"【{len(cited)}】"
     if not lines:
         return Answer(question, "refusal", "上一轮引用的条款所在文件未加载，无法回答施行日期。")
     return Answer(question, "meta", "\n".join(lines), tuple(qa.hit_for(c) for c in cited),

@@ -121,3 +121,38 @@ def test_a_followup_of_a_possibly_related_answer_stays_possibly_related(qa):
     assert "followup" not in qa.ask("牵头单位是谁？", history=[refused]).evidence
     old_client = {k: v for k, v in turn.items() if k != "confidence"}   # no tier sent: skipped
     assert "followup" not in qa.ask("牵头单位是谁？", history=[old_client]).evidence
+
+
+def test_a_units_part_in_the_last_answers_clause(qa):
+    _, customs, org, role = _chat(qa, "（十一）讲什么", "海关也是配合单位吗", "组织部有参与吗",
+                                  "科技局在里面算什么角色")
+    assert customs.evidence["followup"]["intent"] == "member"
+    assert customs.text.startswith("柳州海关：是柳州措施（十一）科学规划建设高新区的配合单位")
+    assert org.text.startswith("市委组织部：不在柳州措施（十一）")
+    assert "牵头单位：市科技局" in org.text                      # the bracket, to check by eye
+    assert role.text.startswith("市科技局：是柳州措施（十一）科学规划建设高新区的牵头单位")
+    listed = qa.ask("财政局牵头的有哪几条", history=[_turn(customs)])     # names its own subject
+    assert "followup" not in listed.evidence and len(listed.citations) == 3
+
+
+def test_an_item_of_the_last_list_by_its_place(qa):
+    history = [{"question": "q", "citations": ["liuzhou-2021:13", "liuzhou-2021:12"], "answered": True}]
+    second = qa.ask("你说的第二条是谁牵头的", history=history)
+    assert second.evidence["followup"] == {"intent": "lead", "of": ["liuzhou-2021:12"]}
+    first = qa.ask("上面第一个讲的啥", history=history)
+    assert first.kind == "lookup" and [h.key for h in first.citations] == ["liuzhou-2021:13"]
+    assert qa.ask("第二条讲什么", history=history).citations[0].key == "liuzhou-2021:2"   # clause （二）
+    assert "followup" not in qa.ask("你说的第五条是谁牵头的", history=history).evidence   # no 5th item
+
+
+def test_figure_and_unit_list_followups(qa):
+    _, money, units = _chat(qa, "（九）讲什么", "具体补多少钱写了没", "牵头和配合分别是哪些单位")
+    assert money.evidence["followup"]["intent"] == "figure" and money.citations[0].key == "liuzhou-2021:9"
+    assert units.evidence["followup"]["intent"] == "lead"
+    assert "配合单位：各县区人民政府、新区管委会，市教育局" in units.text
+
+
+def test_effective_date_followup_cites_where_the_issue_date_stands(qa):
+    _, when = _chat(qa, "（十七）讲什么", "这个措施从什么时候开始执行的")
+    assert "未写明施行" in when.text and [h.key for h in when.citations] == ["liuzhou-2021:0"]
+    assert qa.ask("这文件是啥时候发的").kind == "meta"
