@@ -11,7 +11,6 @@ check. A conversation file has one JSON object per line:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -21,17 +20,10 @@ class ConversationError(ValueError):
 
 
 def load_conversations(path: str | Path) -> list[dict]:
+    from .questions import jsonl_rows
     path = Path(path)
-    if not path.is_file():
-        raise ConversationError(f"conversation file {path} not found")
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            c = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConversationError(f"{path}:{n}: not JSON ({exc.msg})") from None
+    for n, c in jsonl_rows(path, ConversationError, "conversation file"):
         turns = c.get("turns") if isinstance(c, dict) else None
         if not isinstance(turns, list) or not turns or not all(
                 isinstance(t, dict) and isinstance(t.get("question"), str) for t in turns):

@@ -12,18 +12,24 @@ class QuestionSetError(ValueError):
     """The question file is malformed; the message names the line."""
 
 
-def load_questions(path: str | Path | None = None) -> list[dict]:
-    path = Path(path) if path else DEFAULT
+def jsonl_rows(path: Path, error=ValueError, what: str = "question set"):
+    """(line number, object) of each non-blank line of a JSON-lines file; `error` (an
+    exception class) names the file and the line when one cannot be read."""
     if not path.is_file():
-        raise QuestionSetError(f"question set {path} not found")
-    out, seen = [], set()
+        raise error(f"{what} {path} not found")
     for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            q = json.loads(line)
+            yield n, json.loads(line)
         except json.JSONDecodeError as exc:
-            raise QuestionSetError(f"{path}:{n}: not JSON ({exc.msg})") from None
+            raise error(f"{path}:{n}: not JSON ({exc.msg})") from None
+
+
+def load_questions(path: str | Path | None = None) -> list[dict]:
+    path = Path(path) if path else DEFAULT
+    out, seen = [], set()
+    for n, q in jsonl_rows(path, QuestionSetError):
         for field in ("id", "question", "gold", "type"):
             if field not in q:
                 raise QuestionSetError(f"{path}:{n}: missing field {field!r}")
