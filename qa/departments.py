@@ -45,8 +45,12 @@ class UnitCatalog:
             for inner in re.findall(r"（(.*?)）", name):          # 金融办 → 市财政局（金融办）
                 forms.setdefault(normalise(inner), set()).add(name)
             for place in gazetteer():                              # 海关 → 柳州海关
-                if name.startswith(place) and len(name) - len(place) >= 2:
+                at = name.find(place)
+                if at == 0 and len(name) - len(place) >= 2:
                     forms.setdefault(normalise(name[len(place):]), set()).add(name)
+                    break
+                if at >= 4:                                        # 人民银行 → 人民银行柳州市中心支行
+                    forms.setdefault(normalise(name[:at]), set()).add(name)
                     break
         for alias, targets in synonyms().items():                  # 发改委 → 发展改革委
             for t in targets:

@@ -131,6 +131,9 @@ def test_a_units_part_in_the_last_answers_clause(qa):
     assert org.text.startswith("市委组织部：不在柳州措施（十一）")
     assert "牵头单位：市科技局" in org.text                      # the bracket, to check by eye
     assert role.text.startswith("市科技局：是柳州措施（十一）科学规划建设高新区的牵头单位")
+    bank = qa.ask("人民银行有参与吗", history=[{"question": "（十七）讲什么",
+                                              "citations": ["liuzhou-2021:17"], "answered": True}])
+    assert bank.text.startswith("人民银行柳州市中心支行：是柳州措施（十七）")   # the name before its place
     listed = qa.ask("财政局牵头的有哪几条", history=[_turn(customs)])     # names its own subject
     assert "followup" not in listed.evidence and len(listed.citations) == 3
 
