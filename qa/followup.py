@@ -26,8 +26,9 @@ MAX_KEYS = 30             # and this many clause keys of the one used
 _ANAPHORA = re.compile(r"这条|该条|那条|上一条|上条|前一条|这一条|这项|该项|那项|这个措施|该措施|这些措施|"
                        r"这几条|上述|以上|刚才|上面|前面|它的|其")
 _INTENTS = (
-    ("partner", re.compile(r"配合单位|配合部门|谁配合|哪些?(?:部门|单位)配合|协助单位|协办|参与单位")),
-    ("lead", re.compile(r"牵头单位|牵头部门|谁牵头|由谁牵头|哪个(?:部门|单位)牵头|谁负责|负责单位|"
+    ("partner", re.compile(r"配合单位|配合部门|谁配合|哪些?(?:部门|单位)配合|协助单位|协办|参与单位|"
+                           r"配合的(?:是|有)(?:谁|哪)")),
+    ("lead", re.compile(r"牵头单位|牵头部门|谁牵头|由谁牵头|牵头的(?:是|有)(?:谁|哪)|谁是牵头|哪个(?:部门|单位)牵头|谁负责|负责单位|"
                         r"负责部门|责任单位|主管部门|哪(?:个|些|几个|几家)(?:部门|单位)|找谁|谁管|归谁管|分工")),
     ("effective", re.compile(r"(?:什么时候|何时|哪天|从哪天|从什么时候|几时)(?:开始)?(?:执行|施行|实施|生效|有效)|"
                              r"(?:执行|施行|实施|生效)(?:时间|日期)|有效期|开始执行|开始施行|开始实施")),
@@ -39,13 +40,11 @@ _INTENTS = (
 # what is left of a follow-up once the intent words and fillers are taken out
 _FILLER = re.compile(r"[\s，,。？?！!：:、“”\"'（）()]|那么|那|呢|吗|嘛|啊|的|是|谁|请问|请|一下|这|该|哪个|哪些|"
                      r"部门|单位|开始|时候|什么|有|还|又|再|看看|看|给我|我|要|想|知道|具体|呀|吧|一|条|项|个|"
-                     r"牵头|配合|负责|分别|和|及|与|都|几|家|叫|啥|写|了|没|补|给|奖|钱")
-# "海关也是配合单位吗", "组织部有参与吗", "科技局在里面算什么角色": a unit's part in the last
-# answer's clauses (the unit named, a membership word, nothing else)
-_MEMBER = re.compile(r"参与|参加|配合单位|牵头单位|配合部门|牵头部门|角色|作用|在里面|在其中|里有|里面有|"
-                     r"有没有|也是|算不算|是不是|包括|包含")
-_MEMBER_FILLER = re.compile(r"参与|参加|角色|作用|扮演|里面|其中|在|里|有没有|也|算不算|算|是不是|包括|包含|"
-                            r"之一|中|了|没")
+                     r"牵头|配合|负责|分别|和|及|与|都|几|家|叫|啥|写|了|没|补|给|奖|钱|来着")
+# "海关也是配合单位吗", "组织部有参与吗", "柳州海关呢？", "是教育局牵头吗": a unit's part in the
+# last answer's clauses (a unit named and, besides it, only words of taking part)
+_MEMBER_FILLER = re.compile(r"参与|参加|角色|作用|扮演|里面|里头|其中|在|里|有没有|也|算不算|算|是不是|包括|"
+                            r"包含|之一|中|了|没|还是|负责|干|做")
 _UNIT_LIST = re.compile(r"哪些|哪几|哪条|哪项|几条|几项|列出|全部|所有")
 # "你说的第二条", "上面第二个", "第三个": an item of the last answer's list, not clause （二）
 _ORDINAL = re.compile(r"(?:(?:你|您)(?:刚才|刚刚)?(?:说|提|列|讲)(?:到)?的|(?:上面|前面|刚才|刚刚)"
@@ -93,14 +92,19 @@ def _topic_free(question: str) -> bool:
     return len(_FILLER.sub("", rest)) <= 1
 
 
-def prior(qa, history) -> tuple[list[str], bool]:
+# "我第一个问的那条", "最先问的", "头一个问的": the conversation's first turn, not the last
+_FIRST_ASKED = re.compile(r"(?:我)?(?:第一个|第一次|最先|最早|头一个|一开始|开头|最开始)(?:问|说|提)的")
+
+
+def prior(qa, history, first: bool = False) -> tuple[list[str], bool]:
     """Clause keys cited by the latest prior turn that cited any, and whether that turn only
     offered them as 可能相关 (its "confidence" was "possible"). Answered turns and 可能相关 turns
     count; a refusal's nearest clauses do not."""
     if not isinstance(history, (list, tuple)):
         return [], False
     known = clause_index(qa)
-    for turn in reversed(list(history)[-MAX_TURNS:]):
+    turns = list(history)[-MAX_TURNS:]
+    for turn in (turns if first else reversed(turns)):
         if not isinstance(turn, dict):
             continue
         tentative = turn.get("answered") is False
@@ -128,7 +132,7 @@ _NAMED = re.compile(r"[\u4e00-\u9fff]{2}(?<![那这该是的说看问讲才面�
 def member_units(qa, question: str) -> tuple[str, ...]:
     """The units a membership follow-up asks about ("海关也是配合单位吗"), or ()."""
     units = qa.catalog.find(question)
-    if not units or not _MEMBER.search(question) or _UNIT_LIST.search(question):
+    if not units or _UNIT_LIST.search(question):
         return ()
     rest = _MEMBER_FILLER.sub("", qa.catalog.strip(question))
     return units if _topic_free(rest) else ()
@@ -149,7 +153,7 @@ def is_followup(qa, question: str, history) -> bool:
     """Whether `question` refers to the previous answer rather than standing on its own."""
     if not history:
         return False
-    if ordinal(question) is not None:
+    if ordinal(question) is not None or _FIRST_ASKED.search(question):
         return True
     if find_reference(question) is not None:
         return False
@@ -161,10 +165,17 @@ def is_followup(qa, question: str, history) -> bool:
 
 
 def resolve(qa, question: str, history) -> Answer | None:
-    """The answer to a follow-up, from the clauses the previous answer cited; None otherwise."""
+    """The answer to a follow-up, from the clauses the previous answer cited (the first
+    turn's, for "我第一个问的…"); None otherwise."""
     if not is_followup(qa, question, history):
         return None
-    keys, tentative = prior(qa, history)
+    first = bool(_FIRST_ASKED.search(question))
+    a = _resolve(qa, _FIRST_ASKED.sub("", question) if first else question, history, first)
+    return replace(a, question=question) if a is not None else None
+
+
+def _resolve(qa, question: str, history, first: bool) -> Answer | None:
+    keys, tentative = prior(qa, history, first=first)
     if not keys:
         return None
     n = ordinal(question)
@@ -204,7 +215,7 @@ def resolve(qa, question: str, history) -> Answer | None:
     heading = clauses[0].heading.rstrip("。")
     rewritten = _ANAPHORA.sub("", question).strip() or question
     a = qa.ask(f"{heading}：{rewritten}")
-    return Answer(question, a.kind, a.text, a.citations, a.quotes,
+    return Answer(question, a.kind, a.text, a.citations, a.quotes, confidence=a.confidence,
                   evidence={**a.evidence, "followup": {"intent": intent or "topic", "of": keys,
                                                        "asked": f"{heading}：{rewritten}"}})
 

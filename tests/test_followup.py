@@ -159,3 +159,27 @@ def test_effective_date_followup_cites_where_the_issue_date_stands(qa):
     _, when = _chat(qa, "（十七）讲什么", "这个措施从什么时候开始执行的")
     assert "未写明施行" in when.text and [h.key for h in when.citations] == ["liuzhou-2021:0"]
     assert qa.ask("这文件是啥时候发的").kind == "meta"
+
+
+def test_a_topic_followup_keeps_the_tier_of_its_answer(qa):
+    history = [{"question": "孵化器有补助吗", "citations": ["liuzhou-2021:9"], "answered": True}]
+    a = qa.ask("具体能补多少万", history=history)          # （九） gives no amount
+    assert a.evidence["followup"]["intent"] == "figure"
+    assert a.confidence == "possible" and not a.answered and "没有写明" in a.text
+
+
+def test_a_unit_named_with_only_words_of_taking_part(qa):
+    history = [{"question": "（十一）讲什么", "citations": ["liuzhou-2021:11"], "answered": True}]
+    assert qa.ask("柳州海关呢？", history=history).text.startswith("柳州海关：是柳州措施（十一）")
+    edu = qa.ask("这个是教育局牵头吗", history=history)
+    assert edu.text.startswith("市教育局：不在柳州措施（十一）")
+    assert "followup" not in qa.ask("市科技局牵头哪些？", history=history).evidence   # a list: its own
+
+
+def test_the_first_question_of_the_conversation(qa):
+    history = [{"question": "孵化器有补助吗", "citations": ["liuzhou-2021:9"], "answered": True},
+               {"question": "土地呢", "citations": ["liuzhou-2021:12"], "answered": True}]
+    a = qa.ask("我第一个问的孵化器那条，是谁牵头？", history=history)
+    assert a.question == "我第一个问的孵化器那条，是谁牵头？"
+    assert a.evidence["followup"]["of"] == ["liuzhou-2021:9"] and a.kind == "department"
+    assert qa.ask("牵头的是谁", history=history).citations[0].key == "liuzhou-2021:12"   # the last
