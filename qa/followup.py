@@ -9,19 +9,19 @@ oldest first, each a dict {"question": str, "citations": [clause keys], "answere
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from corpus.model import Clause
 from corpus.numerals import cn_to_int
 
-from .departments import units_text
-from .meta import cn_date as _cn_date
+from . import followrefs as refs
+from .departments import parse_unit_query, role_of
+from .followanswers import (SELF_UNIT_NOTE, member_answer, text_answer, units_answer,
+                            within_answer)
+from .followrefs import clause_index, prior  # noqa: F401  (clause_index: ui imports it here)
+from .meta import meta_intent
 from .refs import find_reference
+from .route_meta import effective_answer
 from .types import Answer
-
-MAX_TURNS = 50            # only this many prior turns are looked at
-MAX_KEYS = 30             # and this many clause keys of the one used
 
 _ANAPHORA = re.compile(r"这条|该条|那条|上一条|上条|前一条|这一条|这项|该项|那项|这个措施|该措施|这些措施|"
                        r"这几条|上述|以上|刚才|上面|前面|它的|其")
@@ -36,45 +36,25 @@ _INTENTS = (
                         r"说(?:的|了)?(?:什么|啥)|内容是(?:什么|啥)|什么内容|啥内容|第几条|哪一条|标题")),
     # "具体补多少钱写了没", "给多少？": a figure of the last answer's clause (asked with it as context)
     ("figure", re.compile(r"(?:补|给|奖|贴|发)?(?:多少钱|多少万|多少|几万|金额|额度|比例)")),
+    # "这两条有什么区别", "跟这个有什么不同": the clauses side by side
+    ("compare", re.compile(r"区别|不同|差别|差异|异同|一样吗|一样不|一样么|相同|有何不同")),
 )
 # what is left of a follow-up once the intent words and fillers are taken out
 _FILLER = re.compile(r"[\s，,。？?！!：:、“”\"'（）()]|那么|那|呢|吗|嘛|啊|的|是|谁|请问|请|一下|这|该|哪个|哪些|"
                      r"部门|单位|开始|时候|什么|有|还|又|再|看看|看|给我|我|要|想|知道|具体|呀|吧|一|条|项|个|"
-                     r"牵头|配合|负责|分别|和|及|与|都|几|家|叫|啥|写|了|没|补|给|奖|钱|来着")
+                     r"牵头|配合|负责|分别|和|及|与|都|几|家|叫|啥|写|了|没|补|给|奖|钱|来着|各自|两|俩|者")
 # "海关也是配合单位吗", "组织部有参与吗", "柳州海关呢？", "是教育局牵头吗": a unit's part in the
 # last answer's clauses (a unit named and, besides it, only words of taking part)
 _MEMBER_FILLER = re.compile(r"参与|参加|角色|作用|扮演|里面|里头|其中|在|里|有没有|也|算不算|算|是不是|包括|"
-                            r"包含|之一|中|了|没|还是|负责|干|做")
+                            r"包含|之一|中|了|没|还是|负责|干|做|它|管|嘛|有份")
+# "我们局在这条是牵头还是配合", "配合单位里有没有我们的监管部门": the asker's own unit, unnamed
+_SELF_UNIT = re.compile(r"(?:我们|咱们|我|本)(?:的)?(?:[\u4e00-\u9fff]{0,4}?)(?:局|委|办|单位|部门|机构|机关)")
 _UNIT_LIST = re.compile(r"哪些|哪几|哪条|哪项|几条|几项|列出|全部|所有")
 # "你说的第二条", "上面第二个", "第三个": an item of the last answer's list, not clause （二）
 _ORDINAL = re.compile(r"(?:(?:你|您)(?:刚才|刚刚)?(?:说|提|列|讲)(?:到)?的|(?:上面|前面|刚才|刚刚)"
                       r"(?:说的|提到的|列的|列出的)?的?)第([一二三四五六七八九十]|\d{1,2})(?:条|个|项|点)|"
                       r"第([一二三四五六七八九十]|\d{1,2})个")
 MAX_MEMBER_CLAUSES = 5
-
-
-class _ByKey(Mapping):
-    """{key: clause} over the loaded index's rows; a clause is built when looked up."""
-
-    def __init__(self, data):
-        self.row_of, self.table = data.rows.row_of, data.clauses
-
-    def __getitem__(self, key: str) -> Clause:
-        return self.table[self.row_of[key]]
-
-    def __contains__(self, key) -> bool:
-        return key in self.row_of
-
-    def __iter__(self):
-        return iter(self.row_of)
-
-    def __len__(self) -> int:
-        return len(self.row_of)
-
-
-def clause_index(qa) -> Mapping[str, Clause]:
-    """{key: clause} of the loaded index."""
-    return _ByKey(qa.data)
 
 
 def intent_of(question: str) -> str | None:
@@ -94,26 +74,6 @@ def _topic_free(question: str) -> bool:
 
 # "我第一个问的那条", "最先问的", "头一个问的": the conversation's first turn, not the last
 _FIRST_ASKED = re.compile(r"(?:我)?(?:第一个|第一次|最先|最早|头一个|一开始|开头|最开始)(?:问|说|提)的")
-
-
-def prior(qa, history, first: bool = False) -> tuple[list[str], bool]:
-    """Clause keys cited by the latest prior turn that cited any, and whether that turn only
-    offered them as 可能相关 (its "confidence" was "possible"). Answered turns and 可能相关 turns
-    count; a refusal's nearest clauses do not."""
-    if not isinstance(history, (list, tuple)):
-        return [], False
-    known = clause_index(qa)
-    turns = list(history)[-MAX_TURNS:]
-    for turn in (turns if first else reversed(turns)):
-        if not isinstance(turn, dict):
-            continue
-        tentative = turn.get("answered") is False
-        if tentative and turn.get("confidence") != "possible":
-            continue
-        keys = [k for k in (turn.get("citations") or [])[:MAX_KEYS] if isinstance(k, str) and k in known]
-        if keys:
-            return list(dict.fromkeys(keys)), tentative
-    return [], False
 
 
 def prior_keys(qa, history) -> list[str]:
@@ -149,36 +109,144 @@ def ordinal(question: str) -> int | None:
         return None
 
 
-def is_followup(qa, question: str, history) -> bool:
-    """Whether `question` refers to the previous answer rather than standing on its own."""
+@dataclass(frozen=True)
+class Ref:
+    """What a follow-up points back at: `keys` (clause keys), whether they were only offered as
+    可能相关, and the question without the words that point back."""
+    kind: str                # last | first | ordinal | pair | back | part | self
+    keys: tuple[str, ...]
+    tentative: bool
+    rest: str
+    topic: str = ""          # part: the words naming the part; back: the rest's words
+    tie: str = ""            # part of "X呢": the last question (which respect X is asked in)
+
+
+# "我们局在这条是牵头还是配合": besides the asker's own unit only words of taking part
+_SELF_REST = re.compile(r"牵头|配合|参与|参加|有份|有没有|在|里面|里头|其中|里|中|这条|该条|那条|这一条|是|还是|吗|呢|吧|"
+                        r"的|也|都|有|单位|部门|[\s，,。？?！!]")
+# 还在哪条当配合 / 那作为配合单位的呢: a unit question whose unit is the last question's
+_CARRY_REST = re.compile(r"还|在|哪|条|项|些|几|当|作为|担任|是|的|呢|吗|那|也|又|另外|其他|其它|别的|措施|条款|"
+                         r"里|中|单位|部门|有|什么|做|牵头|配合|参与|[\s，,。？?！!]")
+# 跟这个有什么区别 (with a clause named): the named clause beside the last one
+_WITH_THIS = re.compile(r"(?:跟|和|与|同|比)(?:这|那|上面|前面|刚才|刚刚)")
+
+
+def refer(qa, question: str, history) -> Ref | None:
+    """What `question` points back at in `history`, or None when it stands on its own."""
     if not history:
-        return False
-    if ordinal(question) is not None or _FIRST_ASKED.search(question):
-        return True
-    if find_reference(question) is not None:
-        return False
+        return None
+    first = _FIRST_ASKED.search(question)
+    if first:
+        keys, tentative = refs.prior(qa, history, first=True)
+        return Ref("first", tuple(keys), tentative, _FIRST_ASKED.sub("", question)) if keys else None
+    back = refs.BACK.search(question)
+    if back:
+        keys, tentative = refs.back(qa, history, back.group("topic"))
+        rest = (question[:back.start()] + question[back.end():]).strip("，,。 ")
+        words = _FILLER.sub("", _ASKING.sub("", rest))      # 县区要承担什么 → 县区承担
+        return Ref("back", tuple(keys), tentative, rest, topic=words) if keys else None
+    keys, tentative = refs.prior(qa, history)
+    if not keys:
+        return None
+    if meta_intent(question) not in (None, "effective"):
+        return None                 # 这文件是哪个单位发的: about the document itself
+    if ordinal(question) is not None:
+        return Ref("ordinal", tuple(keys), tentative, question)
+    pair = refs.PAIR.search(question)
+    no = find_reference(question)
+    if pair and no is None:
+        rest = refs.PAIR.sub("", question)
+        if _topic_free(rest) or member_units(qa, rest):
+            two, tent = refs.pair(qa, history)
+            if len(two) == 2:
+                return Ref("pair", tuple(two), tent, rest)
+    if no is not None:
+        named = f"{keys[0].rsplit(':', 1)[0]}:{no}"
+        if intent_of(question) == "compare" and _WITH_THIS.search(question) \
+                and named in clause_index(qa) and named != keys[0]:
+            return Ref("pair", (keys[0], named), tentative, question)
+        return None
     if qa.catalog.find(question):
-        return bool(member_units(qa, question))
+        return Ref("last", tuple(keys), tentative, question) if member_units(qa, question) else None
+    if _SELF_UNIT.search(question) and not _SELF_REST.sub("", _SELF_UNIT.sub("", question)):
+        return Ref("self", tuple(keys), tentative, question)
     if _NAMED.search(question):
-        return False
-    return bool(_ANAPHORA.search(question) or (intent_of(question) and _topic_free(question)))
+        return None
+    part = refs.PART.search(question)
+    if part:
+        found = refs.part(qa, keys, part.group("topic"))
+        if found:
+            rest = (question[:part.start()] + question[part.end():]).strip("，,。 ")
+            return Ref("part", (found[0],), tentative, rest or part.group("topic"),
+                       topic=part.group("topic"))
+    if _ANAPHORA.search(question) or (intent_of(question) and _topic_free(question)):
+        return Ref("last", tuple(keys), tentative, question)
+    ell = refs.ELLIPSIS.search(question)
+    if ell:                         # 自治区级的呢 / 自治区级高新区呢，有什么要求
+        topic, rest = ell.group("topic"), ell.group("rest") or ""
+        found = refs.part(qa, keys, topic)
+        words = _FILLER.sub("", _ASKING.sub("", rest))
+        if found and words:         # the rest asks about something of its own: in that clause too?
+            found = [k for k in found if refs.part(qa, [k], words)]
+        if found:
+            return Ref("part", (found[0],), tentative, f"{topic}{rest}", topic=f"{topic}{words}",
+                       tie="" if rest else _last_question(history))
+    return None
+
+
+# words of asking that name nothing ("有什么要求" asks, 要求 names): left out of a rest's words
+_ASKING = re.compile(r"有什么|是什么|有哪些|有没有|有无|怎么|如何|能不能|可不可以|要求|规定|支持|政策|说法|内容")
+
+
+def _last_question(history) -> str:
+    for t in reversed(list(history)[-refs.MAX_TURNS:]):
+        if isinstance(t, dict) and isinstance(t.get("question"), str):
+            return t["question"][:200]
+    return ""
+
+
+def is_followup(qa, question: str, history) -> bool:
+    """Whether `question` refers to earlier answers rather than standing on its own."""
+    return refer(qa, question, history) is not None or carried_unit(qa, question, history) is not None
+
+
+def carried_unit(qa, question: str, history):
+    """A unit question without its unit (还在哪条当配合, 那作为配合单位的呢) after a question
+    that named one: the UnitQuery with the last named unit; else None."""
+    if not history or qa.catalog.find(question) or not re.search(r"牵头|配合|参与", question):
+        return None
+    if _CARRY_REST.sub("", question):
+        return None
+    for t in reversed(list(history)[-refs.MAX_TURNS:]):
+        q = t.get("question") if isinstance(t, dict) else None
+        units = qa.catalog.find(q) if isinstance(q, str) else ()
+        if units:
+            uq = parse_unit_query(f"{units[0]}{role_word(question)}哪几条", qa.catalog)
+            return uq
+    return None
+
+
+def role_word(question: str) -> str:
+    role = role_of(question)
+    return {"lead": "牵头", "partner": "配合"}.get(role, "参与")
 
 
 def resolve(qa, question: str, history) -> Answer | None:
-    """The answer to a follow-up, from the clauses the previous answer cited (the first
-    turn's, for "我第一个问的…"); None otherwise."""
-    if not is_followup(qa, question, history):
-        return None
-    first = bool(_FIRST_ASKED.search(question))
-    a = _resolve(qa, _FIRST_ASKED.sub("", question) if first else question, history, first)
+    """The answer to a follow-up, from the clauses it points back at; None otherwise."""
+    ref = refer(qa, question, history)
+    if ref is None:
+        uq = carried_unit(qa, question, history)
+        if uq is None:
+            return None
+        a = qa._unit_answer(question, uq)
+        return replace(a, evidence={**a.evidence, "followup": {"intent": "unit", "of": list(uq.units)}})
+    a = _resolve(qa, ref)
     return replace(a, question=question) if a is not None else None
 
 
-def _resolve(qa, question: str, history, first: bool) -> Answer | None:
-    keys, tentative = prior(qa, history, first=first)
-    if not keys:
-        return None
-    n = ordinal(question)
+def _resolve(qa, ref: Ref) -> Answer | None:
+    keys, tentative, question = list(ref.keys), ref.tentative, ref.rest
+    n = ordinal(question) if ref.kind == "ordinal" else None
     if n is not None:
         if not 1 <= n <= len(keys):
             return None                 # no such item: the question is asked as it stands
@@ -190,105 +258,38 @@ def _resolve(qa, question: str, history, first: bool) -> Answer | None:
     units = member_units(qa, question)
     if units:
         intent = "member"
+    elif ref.kind == "self":
+        intent = "self"
+    elif ref.kind == "pair" and intent in (None, "figure"):
+        intent = "compare"
     clauses = [clause_index(qa)[k] for k in keys]
-    evidence = {"followup": {"intent": intent or "topic", "of": keys,
+    evidence = {"followup": {"intent": intent or "topic", "of": keys, "ref": ref.kind,
                              **({"prior": "possible"} if tentative else {})}}
     a = None
     with_units = [c for c in clauses if c.lead_units or c.partner_units]
-    if intent in ("member", "lead", "partner") and not with_units:
+    if intent in ("member", "lead", "partner", "self") and not with_units:
         return None                 # the last answer cited only a preamble: nothing to name
     if intent == "member":
-        a = _member_answer(qa, question, with_units[:MAX_MEMBER_CLAUSES], units, evidence)
-    elif intent in ("lead", "partner"):
-        a = _units_answer(qa, question, with_units, intent, evidence)
+        a = member_answer(qa, question, with_units[:MAX_MEMBER_CLAUSES], units, evidence)
+    elif intent in ("lead", "partner", "self"):
+        a = units_answer(qa, question, with_units, "lead" if intent == "self" else intent,
+                          evidence, compare=ref.kind == "pair")
+        if intent == "self":
+            a = replace(a, text=f"{SELF_UNIT_NOTE}\n{a.text}")
     elif intent == "effective":
-        a = _effective_answer(qa, question, clauses, evidence)
-    elif intent == "text":
-        a = _text_answer(qa, question, clauses, evidence)
+        a = effective_answer(qa, question, [c.doc_id for c in clauses], evidence)
+    elif intent in ("text", "compare"):
+        a = text_answer(qa, question, clauses, evidence)
+    if a is None and ref.kind in ("part", "back") and ref.topic:
+        a = within_answer(qa, question, keys[0], ref.topic, ref.tie, evidence)
     if a is not None:               # the last turn only offered its clauses: so does this one
         return replace(a, text=f"{POSSIBLE_PRIOR}\n{a.text}", confidence="possible") \
-            if tentative and a.kind != "refusal" else a
+            if tentative and a.kind != "refusal" and a.confidence == "answer" else a
     # a topic question about "this clause": ask it with the clause's heading as context
     heading = clauses[0].heading.rstrip("。")
     rewritten = _ANAPHORA.sub("", question).strip() or question
     a = qa.ask(f"{heading}：{rewritten}")
     return Answer(question, a.kind, a.text, a.citations, a.quotes, confidence=a.confidence,
                   evidence={**a.evidence, "followup": {"intent": intent or "topic", "of": keys,
+                                                       "ref": ref.kind,
                                                        "asked": f"{heading}：{rewritten}"}})
-
-
-def _name(qa, c: Clause) -> str:
-    doc = qa.docs.get(c.doc_id)
-    return f"{doc.short if doc else c.doc_id}{c.label}"
-
-
-def _units_answer(qa, question, clauses, intent, evidence) -> Answer:
-    lines = []
-    for i, c in enumerate(clauses, 1):          # the units as the clause's bracket has them
-        head = f"{_name(qa, c)}{c.heading.rstrip('。')}"
-        if intent == "lead":
-            tail = units_text(c, "any" if c.partner_units else "lead")
-        else:
-            tail = units_text(c, "partner") if c.partner_units else \
-                f"未写明配合单位（{units_text(c, 'lead')}）"
-        lines.append(f"{head}——{tail}【{i}】")
-    return Answer(question, "department", "\n".join(lines),
-                  tuple(qa.hit_for(c) for c in clauses), evidence=evidence)
-
-
-def _member_answer(qa, question, clauses, units, evidence) -> Answer:
-    lines = []
-    for i, c in enumerate(clauses, 1):
-        head = f"{_name(qa, c)}{c.heading.rstrip('。')}"
-        for u in units:
-            role = "牵头单位" if u in c.lead_units else "配合单位" if u in c.partner_units else ""
-            said = f"是{head}的{role}" if role else f"不在{head}列出的单位中"
-            lines.append(f"{u}：{said}（{units_text(c, 'any')}）【{i}】")
-    return Answer(question, "department", "\n".join(lines), tuple(qa.hit_for(c) for c in clauses),
-                  evidence=evidence)
-
-
-_EFFECTIVE_SENT = re.compile(r"[^。；\n]*(?:施行|起执行|开始执行|有效期|生效)[^。；\n]*[。；]?")
-
-
-def _effective_answer(qa, question, clauses, evidence) -> Answer:
-    lines, cited = [], []
-    for doc_id in dict.fromkeys(c.doc_id for c in clauses):
-        doc = qa.docs.get(doc_id)
-        parsed = next((p for p in qa.documents if p.doc.id == doc_id), None)
-        if doc is None or parsed is None:
-            continue
-        if doc.effective:
-            lines.append(f"{doc.citation_title}自{_cn_date(doc.effective)}起施行。")
-            continue
-        found = [(c, m.group(0)) for c in parsed.all_clauses for m in _EFFECTIVE_SENT.finditer(c.text)]
-        if found:
-            c, sent = found[0]
-            cited.append(c)
-            lines.append(f"{doc.citation_title}{c.label}：“{sent.strip()}”【{len(cited)}】")
-            continue
-        issued = (parsed.notice.date if parsed.notice else None) or doc.date
-        when = f"，印发日期为{_cn_date(issued)}" if issued else ""
-        lines.append(f"{doc.citation_title}未写明施行（开始执行）日期{when}；"
-                     "具体执行时间请以原文及主管部门通知为准。")
-        preamble = clause_index(qa).get(f"{doc_id}:0") if issued else None
-        if preamble is not None:                # where the issue date stands
-            cited.append(preamble)
-            lines[-1] += f"【{len(cited)}】"
-    if not lines:
-        return Answer(question, "refusal", "上一轮引用的条款所在文件未加载，无法回答施行日期。")
-    return Answer(question, "meta", "\n".join(lines), tuple(qa.hit_for(c) for c in cited),
-                  evidence=evidence)
-
-
-def _text_answer(qa, question, clauses, evidence) -> Answer:
-    shown = clauses[:3]
-    parts = [f"{qa.docs[c.doc_id].citation_title if c.doc_id in qa.docs else ''}{c.label}"
-             f"全文如下【{i}】：\n{c.text}" for i, c in enumerate(shown, 1)]
-    if len(clauses) > len(shown):
-        parts.append(f"（上一轮共引用{len(clauses)}条，这里列出前{len(shown)}条。）")
-    return Answer(question, "lookup", "\n".join(parts), tuple(qa.hit_for(c) for c in shown),
-                  evidence=evidence)
-
-
-

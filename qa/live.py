@@ -26,7 +26,8 @@ from indexer import store
 from indexer.errors import IndexError_
 
 from .engine import PolicyQA
-from .followup import is_followup, prior
+from .followrefs import context_key
+from .followup import is_followup
 from .types import Answer
 
 
@@ -76,8 +77,7 @@ class LiveQA:
         qa, gen = state
         follow = ()
         if history and is_followup(qa, question, history):
-            keys, tentative = prior(qa, history)
-            follow = (tuple(keys), tentative)
+            follow = context_key(history)     # a follow-up may use any earlier turn
         return (gen, question, filters, follow, time.strftime("%Y-%m-%d"))
 
     def _lookup(self, key) -> Answer | None:

@@ -14,7 +14,11 @@ PATTERNS = {
                        + _DOC + r".{0,4}(什么时候|啥时候|几时|何时|哪年).{0,4}(的|出)"),
     "issuer": re.compile(r"(发文|印发|发布|出台|制定)(单位|机关|部门|机构)|(谁|哪个(单位|部门|机关)).{0,4}(发布|印发|发的|出台|制定)|"
                          r"(由谁|是谁)(发布|印发|出台)|(谁|哪个[^，。？?]{0,4}?|哪家[^，。？?]{0,4}?)(?<!研)(?<!开)(发的|出的)|"
-                         r"(经|经过)了?(谁|哪个[^，。？?]{0,4}?|哪家[^，。？?]{0,4}?)(同意|批准)|谁(批准|同意|批)的"),
+                         r"(经|经过)了?(谁|哪个[^，。？?]{0,4}?|哪家[^，。？?]{0,4}?)(同意|批准)|谁(批准|同意|批)的|"
+                         r"(经|经过)了?[^，。？?]{1,12}(同意|批准)(的)?(吗|么|嘛|没有|没)"),
+    # 这份文件什么时候开始施行 / 哪天生效 / 有效期几年: when it takes effect, not when issued
+    "effective": re.compile(r"(什么时候|啥时候|几时|何时|哪天|哪一天|从哪天|哪年|几号)(开始|起)?(生效|施行|执行|实施)|"
+                            r"(生效|施行|实施|执行)(的)?(日期|时间)|有效期|开始(施行|执行|实施)(的)?(吗|么|了吗|没)"),
     "addressees": re.compile(r"发给|主送|下发给|下发到|发到了?(哪些|哪里|哪儿|谁)|印发给|抄送|"
                              r"发送(对象|范围|单位)|发文对象|送达(哪些|谁)"),
     "purpose": re.compile(r"(目的|宗旨|初衷)(是什么|是啥|何在)?|为了什么|为什么(要)?(出台|制定|印发|发)|"
@@ -68,8 +72,8 @@ def meta_intents(question: str) -> list[str]:
     if not _ABOUT_DOC.search(q):
         return []
     found = []
-    for name in ("number", "basis", "addressees", "issuer", "date", "title", "purpose", "scope",
-                 "structure"):
+    for name in ("number", "basis", "addressees", "issuer", "effective", "date", "title", "purpose",
+                 "scope", "structure"):
         if PATTERNS[name].search(q):
             if name == "structure" and not re.search(r"措施|条款|部分|文件|内容", q):
                 continue
@@ -99,6 +103,10 @@ def answer_meta(intent: str, parsed: ParsedDocument, all_docs: dict[str, Documen
                  f"自{cn_date(doc.effective)}起施行" if doc.effective else ""]
         facts = [f for f in facts if f] or [f"日期为{cn_date(doc.date)}" if doc.date else "文中未写明日期"]
         return f"{name}" + "，".join(facts) + "。"
+    if intent == "effective":      # beside another attribute; alone: route_meta.effective_answer
+        if doc.effective:
+            return f"{name}自{cn_date(doc.effective)}起施行。"
+        return f"{name}未写明施行（开始执行）日期及有效期。"
     if intent == "issuer":
         agreed = re.search(r"已经[^，。]*同意", notice.text) if notice else None
         return f"{name}的发文单位是{issuer}" + (f"；印发通知写明“{agreed.group(0)}”" if agreed else "") + "。"

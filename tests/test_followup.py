@@ -111,7 +111,7 @@ def test_a_followup_of_a_possibly_related_answer_stays_possibly_related(qa):
     turn = {"question": first.question, "citations": keys, "answered": first.answered,
             "confidence": first.confidence}
     lead = qa.ask("牵头单位是谁？", history=[turn])
-    assert lead.evidence["followup"] == {"intent": "lead", "of": keys, "prior": "possible"}
+    assert lead.evidence["followup"] == {"intent": "lead", "of": keys, "ref": "last", "prior": "possible"}
     assert lead.confidence == "possible" and not lead.answered
     assert lead.text.startswith("上一轮的条款只是可能相关")
     assert [h.key for h in lead.citations] == keys                # every clause it offered
@@ -141,7 +141,7 @@ def test_a_units_part_in_the_last_answers_clause(qa):
 def test_an_item_of_the_last_list_by_its_place(qa):
     history = [{"question": "q", "citations": ["liuzhou-2021:13", "liuzhou-2021:12"], "answered": True}]
     second = qa.ask("你说的第二条是谁牵头的", history=history)
-    assert second.evidence["followup"] == {"intent": "lead", "of": ["liuzhou-2021:12"]}
+    assert second.evidence["followup"] == {"intent": "lead", "of": ["liuzhou-2021:12"], "ref": "ordinal"}
     first = qa.ask("上面第一个讲的啥", history=history)
     assert first.kind == "lookup" and [h.key for h in first.citations] == ["liuzhou-2021:13"]
     assert qa.ask("第二条讲什么", history=history).citations[0].key == "liuzhou-2021:2"   # clause （二）

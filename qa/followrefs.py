@@ -1,0 +1,210 @@
+"""Which earlier clauses a follow-up question means (qa/followup.py answers it).
+
+- the last answer's (`prior`): 牵头单位是谁？ / 这条什么时候执行
+- the conversation's first answer: 我第一个问的那条
+- two at once (`pair`): 这两条的牵头单位一样吗 / 两条有什么区别 — the last two topics
+- an earlier topic named again (`back`): 回到用地那条，谁牵头 — the earlier turn whose question
+  and clause share most of the named words
+- a part of the last answer (`part`): 其中管理机构那部分 / 自治区级的呢 — the clause of the last
+  answer holding the named words
+
+A turn counts when it cited clauses as an answer or as 可能相关 (`"confidence": "possible"`);
+a refusal's nearest clauses do not.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from corpus.model import Clause
+from indexer.tokenize import char_bigrams
+
+MAX_TURNS = 50            # only this many prior turns are looked at
+MAX_KEYS = 30             # and this many clause keys of each
+MAX_BACK_KEYS = 8         # a "回到X那条" looks at this many of each turn's clauses
+
+
+class _ByKey(Mapping):
+    """{key: clause} over the loaded index's rows; a clause is built when looked up."""
+
+    def __init__(self, data):
+        self.row_of, self.table = data.rows.row_of, data.clauses
+
+    def __getitem__(self, key: str) -> Clause:
+        return self.table[self.row_of[key]]
+
+    def __contains__(self, key) -> bool:
+        return key in self.row_of
+
+    def __iter__(self):
+        return iter(self.row_of)
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+
+def clause_index(qa) -> Mapping[str, Clause]:
+    """{key: clause} of the loaded index."""
+    return _ByKey(qa.data)
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    keys: tuple[str, ...]
+    tentative: bool          # only offered as 可能相关
+
+
+def turns(qa, history) -> list[Turn]:
+    """The prior turns that cited clauses of the loaded index, oldest first."""
+    if not isinstance(history, (list, tuple)):
+        return []
+    known = clause_index(qa)
+    out = []
+    for turn in list(history)[-MAX_TURNS:]:
+        if not isinstance(turn, dict):
+            continue
+        tentative = turn.get("answered") is False
+        if tentative and turn.get("confidence") != "possible":
+            continue
+        keys = [k for k in (turn.get("citations") or [])[:MAX_KEYS] if isinstance(k, str) and k in known]
+        if keys:
+            q = turn.get("question")
+            out.append(Turn(q if isinstance(q, str) else "", tuple(dict.fromkeys(keys)), tentative))
+    return out
+
+
+def context_key(history) -> tuple:
+    """What of `history` an answer may depend on (for the answer cache)."""
+    if not isinstance(history, (list, tuple)):
+        return ()
+    return tuple((str(t.get("question", ""))[:200], tuple(map(str, (t.get("citations") or [])[:MAX_KEYS])),
+                  t.get("answered"), t.get("confidence"))
+                 for t in list(history)[-MAX_TURNS:] if isinstance(t, dict))
+
+
+def prior(qa, history, first: bool = False) -> tuple[list[str], bool]:
+    """Clause keys cited by the latest prior turn that cited any (the first such turn when
+    `first`), and whether that turn only offered them as 可能相关."""
+    ts = turns(qa, history)
+    if not ts:
+        return [], False
+    t = ts[0] if first else ts[-1]
+    return list(t.keys), t.tentative
+
+
+# 这两条 / 两条的牵头单位一样不 / 二者 / 这俩
+PAIR = re.compile(r"(?:这|那|上面|前面|刚才|刚刚)?(?:两|俩)(?:条|项|个|者)(?:措施|条款|政策)?|二者|这俩|那俩")
+
+
+def pair(qa, history) -> tuple[list[str], bool]:
+    """The clauses of the last two topics, in the order they came up: the first clause of each
+    of the two latest turns that cited different ones (or the latest turn's first two)."""
+    ts = turns(qa, history)
+    firsts: list[str] = []
+    used: list[Turn] = []
+    for t in reversed(ts):
+        if t.keys[0] not in firsts:
+            firsts.append(t.keys[0])
+            used.append(t)
+        if len(firsts) == 2:
+            return firsts[::-1], any(u.tentative for u in used)
+    if ts and len(ts[-1].keys) >= 2:
+        return list(ts[-1].keys[:2]), ts[-1].tentative
+    return [], False
+
+
+# 回到用地那条 / 再回到链长制那条 / 说回刚才创建那个事
+BACK = re.compile(r"(?:再)?(?:回到|回过头(?:来)?(?:说|看|问)?|说回|绕回|返回)(?:到)?"
+                  r"(?:刚才|刚刚|前面|上面|之前|最开始|开头)?(?:的|说的|问的|提的|聊的)?"
+                  r"(?P<topic>[^，,。？?！!]{0,12}?)"
+                  r"(?:那一?条|这一?条|那项|这项|那个|这个|那件事|那事|的事|那块|那部分|那边|问题)")
+
+
+def _overlap(topic: str, text: str) -> int:
+    want = set(char_bigrams(topic))
+    return len(want & set(char_bigrams(text))) if want else 0
+
+
+def back(qa, history, topic: str) -> tuple[list[str], bool]:
+    """The clause of the earlier turn a "回到X那条" names: the turn whose question, clause
+    heading and text share most of X's character pairs (ties: the earlier turn); with no
+    shared pair, the turn before the last."""
+    ts = turns(qa, history)
+    if not ts:
+        return [], False
+    idx = clause_index(qa)
+    best, pick = 0, None
+    for t in ts:                    # every clause each turn cited; ties: the earlier one
+        for k in t.keys[:MAX_BACK_KEYS]:
+            score = _overlap(topic, f"{t.question} {idx[k].heading} {idx[k].text}")
+            if score > best:
+                best, pick = score, (k, t.tentative)
+    if pick is None:
+        t = ts[-2] if len(ts) >= 2 else ts[-1]
+        return [t.keys[0]], t.tentative
+    return [pick[0]], pick[1]
+
+
+# 其中管理机构那部分 / 其中跟营商环境有关的那条 / 自治区级的呢 / 那自治区级高新区呢，有什么要求
+PART = re.compile(r"其中(?:跟|和|与|关于|讲|说)?(?P<topic>[^，,。？?！!]{2,12}?)(?:有关|相关)?的?"
+                  r"(?:那一?部分|这一?部分|部分|那一?条|那项|那块|方面|内容)")
+ELLIPSIS = re.compile(r"^(?:那|那么|还有|再|而)?(?P<topic>[^，,。？?！!呢]{2,12}?)(?:方面|那边|这边|那块)?的?呢"
+                      r"(?:[，,]\s*(?P<rest>[^，,。？?！!]{1,14}))?[？?。！!\s]*$")
+
+
+def _weights(qa, doc_id: str) -> dict[str, float]:
+    """{character pair: idf} over the clauses of one document: a pair most clauses share (园区,
+    建设) says little about which clause is meant, and one no clause has (the junction of two
+    words, 区承 of 县区承担) nothing."""
+    parsed = next((p for p in qa.documents if p.doc.id == doc_id), None)
+    texts = [c.heading + c.text for c in parsed.all_clauses] if parsed else []
+    df: dict[str, int] = {}
+    for t in texts:
+        for g in set(char_bigrams(t)):
+            df[g] = df.get(g, 0) + 1
+    n = len(texts)
+    return {g: math.log((n + 1) / (d + 1)) for g, d in df.items()}
+
+
+def part(qa, keys: list[str], topic: str) -> list[str]:
+    """The clauses of `keys` holding at least half of the topic's character pairs, each pair
+    weighted by its idf in the clauses' document; the most first; [] when none does."""
+    want = set(char_bigrams(topic))
+    if not want or not keys:
+        return []
+    idx = clause_index(qa)
+    idf = _weights(qa, idx[keys[0]].doc_id)
+    total = sum(idf.get(g, 0.0) for g in want)
+    scored = []
+    for i, k in enumerate(keys):
+        have = want & set(char_bigrams(idx[k].heading + idx[k].text))
+        share = sum(idf.get(g, 0.0) for g in have) / total if total else 0.0
+        if share >= 0.5:
+            scored.append((share, -i, k))
+    return [k for _, _, k in sorted(scored, reverse=True)]
+
+
+def best_sentence(qa, key: str, topic: str, tie: str = "") -> str | None:
+    """The sentence of clause `key` holding at least half of the topic's character pairs
+    (idf-weighted as in `part`), the most first; `tie` (the last question) breaks ties. None
+    when no sentence does."""
+    from indexer.dense import split_sentences
+    c = clause_index(qa)[key]
+    want, extra = set(char_bigrams(topic)), set(char_bigrams(tie))
+    if not want:
+        return None
+    idf = _weights(qa, c.doc_id)
+    total = sum(idf.get(g, 0.0) for g in want)
+    if not total:
+        return None
+    best, pick = 0.0, None
+    for s in split_sentences(c.text):
+        grams = set(char_bigrams(s))
+        share = sum(idf.get(g, 0.0) for g in want & grams) / total
+        score = share + 0.01 * sum(idf.get(g, 0.0) for g in extra & grams)
+        if share >= 0.5 and score > best:
+            best, pick = score, s
+    return pick

@@ -1,0 +1,142 @@
+"""Follow-ups that point at more than the last answer (qa/followrefs.py): two clauses at once,
+an earlier topic named again, a part of the last answer, the asker's own unit, a unit carried
+from the last question; and document questions a follow-up must not swallow."""
+from qa.followrefs import context_key
+from qa.followup import SELF_UNIT_NOTE, is_followup
+
+K = "liuzhou-2021:"
+
+
+def _turn(a):
+    return {"question": a.question, "citations": [h.key for h in a.citations],
+            "answered": a.answered, "confidence": a.confidence}
+
+
+def _chat(qa, *questions):
+    history, answers = [], []
+    for q in questions:
+        a = qa.ask(q, history=history or None)
+        answers.append(a)
+        history.append(_turn(a))
+    return answers
+
+
+def _cited(a):
+    return [h.key.removeprefix(K) for h in a.citations]
+
+
+def _prior(*nos, possible=False, question="q"):
+    return {"question": question, "citations": [f"{K}{n}" for n in nos], "answered": not possible,
+            "confidence": "possible" if possible else "answer"}
+
+
+def test_two_clauses_at_once_their_lead_units_compared(qa):
+    *_, same = _chat(qa, "（三）讲什么", "（九）讲什么", "这两条的牵头单位一样吗")
+    assert _cited(same) == ["3", "9"] and same.evidence["followup"]["ref"] == "pair"
+    assert "各县区人民政府" in same.text and "市发展改革委" in same.text
+    assert same.text.endswith("两条的牵头单位不完全相同。")
+    *_, each = _chat(qa, "（四）讲什么", "（十）讲什么", "两条各自谁牵头")
+    assert _cited(each) == ["4", "10"] and each.text.endswith("两条的牵头单位相同。")
+
+
+def test_two_clauses_side_by_side_and_a_named_one_beside_this(qa):
+    *_, diff = _chat(qa, "（一）讲什么", "（四）讲什么", "这两条有什么区别")
+    assert diff.kind == "lookup" and _cited(diff) == ["1", "4"]
+    assert "关键核心技术攻关" in diff.text and "中试基地" in diff.text
+    *_, named = _chat(qa, "（十二）讲什么", "第十三条也有个15%，跟这个有什么区别")
+    assert _cited(named) == ["12", "13"]
+
+
+def test_two_words_inside_a_new_question_are_not_a_pair(qa):
+    history = [_prior(3), _prior(9)]
+    a = qa.ask("哪两条措施提到科技金融", history=history)
+    assert a.evidence.get("followup", {}).get("ref") != "pair"
+
+
+def test_back_to_an_earlier_topic_by_its_words(qa):
+    *_, back = _chat(qa, "（六）讲什么", "（七）讲什么", "（十七）讲什么", "再回到链长制那条，牵头单位有几个")
+    assert _cited(back) == ["6"] and back.evidence["followup"]["ref"] == "back"
+    assert "投资促进局" in back.text
+    # the clause may be any the earlier turn cited, not only its first
+    history = [_prior(7, 8, 13), _prior(3)]
+    a = qa.ask("回到产城融合那条，牵头单位是谁", history=history)
+    assert _cited(a) == ["13"]
+
+
+def test_back_with_no_shared_words_takes_the_turn_before_the_last(qa):
+    history = [_prior(10), _prior(20)]
+    a = qa.ask("回到刚才那个事，谁牵头", history=history)
+    assert _cited(a) == ["10"] and "市科技局" in a.text
+
+
+def test_back_answers_within_the_clause_it_names(qa):
+    history = [_prior(19), _prior(3)]
+    a = qa.ask("回到组织领导那条，县区要承担什么", history=history)
+    assert _cited(a) == ["19"] and "主体责任" in a.text
+
+
+def test_a_part_of_the_last_answer(qa):
+    history = [_prior(11, 4, 13, possible=True)]
+    a = qa.ask("我主要想问的是其中管理机构那部分，要求是什么", history=history)
+    assert _cited(a) == ["11"] and "规范管理机构权责" in a.text
+    assert a.confidence == "possible" and a.text.startswith("上一轮的条款只是可能相关")
+    sure = qa.ask("我主要想问的是其中管理机构那部分，要求是什么", history=[_prior(11)])
+    assert sure.confidence == "answer" and sure.quotes and "管理机构" in sure.quotes[0][1]
+
+
+def test_what_about_x_within_the_last_clause(qa):
+    history = [_prior(21, question="什么情况下高新区会被市政府责成限期整改？")]
+    a = qa.ask("自治区级的呢", history=history)
+    assert _cited(a) == ["21"] and "连续2年末2位" in a.text      # the 限期整改 sentence
+    b = qa.ask("自治区级高新区呢，有什么要求", history=[_prior(14)])
+    assert _cited(b) == ["14"] and "循环化改造" in b.text
+
+
+def test_what_about_x_elsewhere_stands_on_its_own(qa):
+    # 园区 and 建设 are in most clauses: they do not tie 绿色园区建设 to （十三）
+    a = qa.ask("那绿色园区建设呢", history=[_prior(13, 12)])
+    assert "followup" not in a.evidence and _cited(a)[0] == "14"
+    # the rest asks about 融资, which （五） does not hold
+    b = qa.ask("瞪羚企业呢，融资上有支持吗", history=[_prior(5)])
+    assert "followup" not in b.evidence
+
+
+def test_the_askers_own_unit_unnamed(qa):
+    a = qa.ask("我们局在这条是牵头还是配合", history=[_prior(14)])
+    assert a.kind == "department" and a.text.startswith(SELF_UNIT_NOTE)
+    assert "市生态环境局" in a.text and _cited(a) == ["14"]
+    b = qa.ask("配合单位里有没有我们的监管部门", history=[_prior(17)])
+    assert "柳州银保监分局" in b.text
+
+
+def test_a_unit_carried_from_the_last_question(qa):
+    first, more = _chat(qa, "大数据发展局在高新区措施里牵头什么？", "还在哪条当配合")
+    assert _cited(first) == ["16"]
+    assert more.kind == "department" and _cited(more) == ["7"] and "市大数据发展局" in more.text
+    assert not is_followup(qa, "还在哪条当配合", [_prior(16, question="（十六）讲什么")])
+
+
+def test_document_questions_are_not_followups(qa):
+    a = qa.ask("这文件是哪个单位发的", history=[_prior(19)])
+    assert a.kind == "meta" and "柳州市人民政府" in a.text
+
+
+def test_when_the_document_takes_effect_asked_on_its_own(qa):
+    for q in ("这份文件什么时候开始施行", "整个文件是哪天生效的", "这份文件有效期几年"):
+        a = qa.ask(q)
+        assert a.kind == "meta" and "未写明施行（开始执行）日期及有效期" in a.text, q
+        assert "2021年12月29日" in a.text and _cited(a) == ["0"]
+        assert a.confidence == "possible"        # silent on it: no confident answer
+    agreed = qa.ask("这份高新区文件是经过市委市政府同意的吗？")
+    assert agreed.kind == "meta" and "已经市委、市人民政府同意" in agreed.text
+
+
+def test_the_answer_cache_keys_a_followup_by_the_whole_conversation(qa):
+    from qa.live import LiveQA
+    live = LiveQA(qa, interval=3600)
+    a = [_prior(17), _prior(6)]
+    b = [_prior(12), _prior(6)]                     # the same last turn, another first one
+    assert context_key(a) != context_key(b)
+    first_a = live.ask("我第一个问的那条谁牵头", history=a)
+    first_b = live.ask("我第一个问的那条谁牵头", history=b)
+    assert _cited(first_a) == ["17"] and _cited(first_b) == ["12"]
