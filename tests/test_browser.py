@@ -211,6 +211,8 @@ def test_copy_gives_plain_text_with_citations(page):
 def test_feedback_is_stored(page, served):
     from qa.feedback import FeedbackStore
     a = page.ask("园区里能建员工宿舍吗？")
+    # the buttons say what they do in words too (a machine without an emoji font shows boxes)
+    assert [b.inner_text().strip() for b in a.locator("button.pqa-fb").all()] == ["👍 有帮助", "👎 没帮助"]
     a.locator(".pqa-comment").fill("想知道面积比例")
     a.locator("button.pqa-fb[data-rating='-1']").click()
     page.p.wait_for_function("document.querySelector('.pqa-fb-status').textContent.startsWith('已记录')")

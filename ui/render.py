@@ -90,8 +90,11 @@ def message_html(turn: dict, t: int, qa) -> str:
             f'<div class="pqa-body">{body}</div>'
             f'<textarea class="pqa-plain" hidden readonly aria-hidden="true">{esc(plain_text(turn, qa))}</textarea>'
             f'<div class="pqa-actions"><button type="button" class="pqa-copy">复制</button>'
-            f'<button type="button" class="pqa-fb" data-rating="1" aria-label="有帮助">👍</button>'
-            f'<button type="button" class="pqa-fb" data-rating="-1" aria-label="没有帮助">👎</button>'
+            # the words beside the emoji: without an emoji font the buttons still say what they do
+            f'<button type="button" class="pqa-fb" data-rating="1" aria-label="有帮助">'
+            f'<span aria-hidden="true">👍</span> 有帮助</button>'
+            f'<button type="button" class="pqa-fb" data-rating="-1" aria-label="没有帮助">'
+            f'<span aria-hidden="true">👎</span> 没帮助</button>'
             f'<input class="pqa-comment" maxlength="500" placeholder="意见（可选）" aria-label="意见（可选）">'
             f'<span class="pqa-fb-status" role="status"></span></div></div>')
 
