@@ -76,15 +76,6 @@ def turns(qa, history) -> list[Turn]:
     return out
 
 
-def context_key(history) -> tuple:
-    """What of `history` an answer may depend on (for the answer cache)."""
-    if not isinstance(history, (list, tuple)):
-        return ()
-    return tuple((str(t.get("question", ""))[:200], tuple(map(str, (t.get("citations") or [])[:MAX_KEYS])),
-                  t.get("answered"), t.get("confidence"))
-                 for t in list(history)[-MAX_TURNS:] if isinstance(t, dict))
-
-
 def prior(qa, history, first: bool = False) -> tuple[list[str], bool]:
     """Clause keys cited by the latest prior turn that cited any (the first such turn when
     `first`), and whether that turn only offered them as 可能相关."""

@@ -205,6 +205,16 @@ def _last_question(history) -> str:
     return ""
 
 
+def followup_key(qa, question: str, history) -> tuple:
+    """What an answer to `question` takes from `history` (for the answer cache): the clauses
+    and words it points back at, or the unit it carries; () when it stands on its own."""
+    ref = refer(qa, question, history)
+    if ref is not None:
+        return ("ref", ref)
+    uq = carried_unit(qa, question, history)
+    return ("unit", uq.units, uq.role) if uq is not None else ()
+
+
 def is_followup(qa, question: str, history) -> bool:
     """Whether `question` refers to earlier answers rather than standing on its own."""
     return refer(qa, question, history) is not None or carried_unit(qa, question, history) is not None

@@ -26,8 +26,7 @@ from indexer import store
 from indexer.errors import IndexError_
 
 from .engine import PolicyQA
-from .followrefs import context_key
-from .followup import is_followup
+from .followup import followup_key
 from .types import Answer
 
 
@@ -76,8 +75,8 @@ class LiveQA:
     def _key(self, state, question, filters, history):
         qa, gen = state
         follow = ()
-        if history and is_followup(qa, question, history):
-            follow = context_key(history)     # a follow-up may use any earlier turn
+        if history:                          # what the follow-up points at, not the whole chat
+            follow = followup_key(qa, question, history)
         return (gen, question, filters, follow, time.strftime("%Y-%m-%d"))
 
     def _lookup(self, key) -> Answer | None:

@@ -1,7 +1,7 @@
 """Follow-ups that point at more than the last answer (qa/followrefs.py): two clauses at once,
 an earlier topic named again, a part of the last answer, the asker's own unit, a unit carried
 from the last question; and document questions a follow-up must not swallow."""
-from qa.followrefs import context_key
+from qa.followup import followup_key
 from qa.followup import SELF_UNIT_NOTE, is_followup
 
 K = "liuzhou-2021:"
@@ -136,7 +136,8 @@ def test_the_answer_cache_keys_a_followup_by_the_whole_conversation(qa):
     live = LiveQA(qa, interval=3600)
     a = [_prior(17), _prior(6)]
     b = [_prior(12), _prior(6)]                     # the same last turn, another first one
-    assert context_key(a) != context_key(b)
+    assert followup_key(qa, "我第一个问的那条谁牵头", a) != followup_key(qa, "我第一个问的那条谁牵头", b)
+    assert followup_key(qa, "牵头单位是谁？", a) == followup_key(qa, "牵头单位是谁？", b)   # both: （六）
     first_a = live.ask("我第一个问的那条谁牵头", history=a)
     first_b = live.ask("我第一个问的那条谁牵头", history=b)
     assert _cited(first_a) == ["17"] and _cited(first_b) == ["12"]
