@@ -16,11 +16,14 @@ from .places import gazetteer
 LEAD_WORDS = ("牵头", "主管", "主责", "负总责")
 PARTNER_WORDS = ("配合", "协助", "协办", "参与")
 ANY_WORDS = ("负责", "承担", "涉及", "分工", "有关", "相关", "管哪", "管什么", "管几", "管些",
-             "出现", "提到", "提及", "点名", "写到")      # 财政局出现在哪几条里
+             "出现", "提到", "提及", "点名", "写到",       # 财政局出现在哪几条里
+             "任务", "职责", "职能")                       # 统计局在这份措施里有没有任务
 _WHO = re.compile(r"谁牵头|谁负责|谁来牵头|谁配合|哪个(?:部门|单位)|哪些(?:部门|单位)|"
                   r"什么(?:部门|单位)|牵头单位|配合单位|责任单位|找谁|归谁管|谁管|"
                   r"(?:什么|啥|哪种)角色|角色是|扮演|起(?:什么|啥)作用")
 _PERSON = re.compile(r"(?:主要)?负责(?:人|同志)|主管领导")
+_ONE_CLAUSE = re.compile(r"[这那该]一?[条项]|第[一二三四五六七八九十\d]+条")   # 人才那条也是科技局牵头吗
+_YES_NO = re.compile(r"有没有|有无|是否|[吗么嘛][？?。！!\s]*$")     # 税务局参与高新区建设吗
 _LIST = re.compile(r"哪些|哪几|哪一|哪项|哪条|哪个|什么|多少|几条|几项|列出|全部|所有")
 
 
@@ -97,7 +100,8 @@ def parse_unit_query(question: str, catalog: UnitCatalog) -> UnitQuery | None:
             continue
         s = _PERSON.sub("", sentence)        # 负责人 is a person, not the role 负责
         has_role = any(w in s for w in LEAD_WORDS + PARTNER_WORDS + ANY_WORDS)
-        if has_role and (_LIST.search(s) or s.rstrip("？?。 ").endswith(LEAD_WORDS + PARTNER_WORDS)):
+        if has_role and (_LIST.search(s) or s.rstrip("？?。 ").endswith(LEAD_WORDS + PARTNER_WORDS)
+                         or (_YES_NO.search(s) and not _ONE_CLAUSE.search(s))):
             return UnitQuery(units=units, role=role_of(s))
     return None
 

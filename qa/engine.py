@@ -208,7 +208,7 @@ class PolicyQA:
         intent = meta_intent(question)
         if intent == "basis":          # 这文件是根据国务院哪个文件定的: about this document
             return self._meta_answer(question, intent)
-        missing = mentioned_missing(question, self.missing)
+        missing = mentioned_missing(question, self.missing, self._loaded_docs)
         if missing:
             return route_meta.not_loaded_answer(self, question, missing, allowed)
         uq = dept.parse_unit_query(question, self.catalog)
@@ -243,7 +243,7 @@ class PolicyQA:
         """A clause reference into a document that is only referenced (广西措施的第一条):
         answered as not loaded, never with the home document's clause of that number."""
         return not (filters and filters.docs) and not self._named(question) \
-            and bool(mentioned_missing(question, self.missing))
+            and bool(mentioned_missing(question, self.missing, self._loaded_docs))
 
     def route(self, question: str) -> str:
         """Which path `ask` takes: smalltalk | lookup | not_loaded | department | mentions |
@@ -255,7 +255,7 @@ class PolicyQA:
             return "lookup"
         if meta_intent(question) == "basis":
             return "meta"
-        if mentioned_missing(question, self.missing):
+        if mentioned_missing(question, self.missing, self._loaded_docs):
             return "not_loaded"
         if dept.parse_unit_query(question, self.catalog):
             return "department"
@@ -292,6 +292,10 @@ class PolicyQA:
         vocab = set().union(*(self.data.bm25.doc_terms(r) for r in rows)) if rows else set()
         in_scope = set(self.data.clauses.doc_ids[rows].tolist()) if rows else set()
         return vocab, covered_places([d for i, d in self.docs.items() if i in in_scope], self.docs)
+
+    @property
+    def _loaded_docs(self) -> list:
+        return [p.doc for p in self.documents]
 
     def loaded_names(self) -> list[str]:
         return [p.doc.short or p.doc.title for p in self.documents]

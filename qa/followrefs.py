@@ -114,6 +114,11 @@ BACK = re.compile(r"(?:再)?(?:回到|回过头(?:来)?(?:说|看|问)?|说回|�
                   r"(?:那一?条|这一?条|那项|这项|那个|这个|那件事|那事|的事|那块|那部分|那边|问题)")
 
 
+# 前面那个关键技术标准的事 / 刚才说的住房那个: an earlier topic without 回到
+BACK_BARE = re.compile(r"^(?:那|再说|还有)?(?:前面|刚才|刚刚|之前|上面)(?:说的|问的|提的|聊的|提到的)?(?:那个|那件)?"
+                       r"(?P<topic>[^，,。？?！!]{2,12}?)(?:的事|那事|的问题|那个问题|那条|那块|那部分|那个)")
+
+
 def _overlap(topic: str, text: str) -> int:
     want = set(char_bigrams(topic))
     return len(want & set(char_bigrams(text))) if want else 0
@@ -141,7 +146,8 @@ def back(qa, history, topic: str) -> tuple[list[str], bool]:
 
 # 其中管理机构那部分 / 其中跟营商环境有关的那条 / 自治区级的呢 / 那自治区级高新区呢，有什么要求
 PART = re.compile(r"其中(?:跟|和|与|关于|讲|说)?(?P<topic>[^，,。？?！!]{2,12}?)(?:有关|相关)?的?"
-                  r"(?:那一?部分|这一?部分|部分|那一?条|那项|那块|方面|内容)")
+                  r"(?:那一?部分|这一?部分|部分|那一?条|那项|那块|方面|内容)|"
+                  r"(?P<said>[^，,。？?！!那这]{2,10})(?:那|这)句")          # 首购订购那句
 ELLIPSIS = re.compile(r"^(?:那|那么|还有|再|而)?(?P<topic>[^，,。？?！!呢]{2,12}?)(?:方面|那边|这边|那块)?的?呢"
                       r"(?:[，,]\s*(?P<rest>[^，,。？?！!]{1,14}))?[？?。！!\s]*$")
 
@@ -199,3 +205,33 @@ def best_sentence(qa, key: str, topic: str, tie: str = "") -> str | None:
         if share >= 0.5 and score > best:
             best, pick = score, s
     return pick
+
+
+# the asker's own unit: 我们税务局 / 我在司法局做… / 我是教育局的 / 作为投促局
+_SELF_CLAIM = re.compile(r"我们|咱们|我在|我是|我司|作为|本")
+SELF_REF = re.compile(r"(?:我们|咱们)(?!的)(?:这个)?(?:局|行|部|委|办|处|单位|部门|这边)?|"
+                      r"我局|本局|我行|本行|我部|我委|我办")        # 我们的监管部门 describes, names no unit
+OTHER_REF = re.compile(r"他们|它们|这个单位|该单位|这个局|这家单位")
+
+
+def own_unit(qa, history, question: str = "") -> str | None:
+    """The unit the asker said is theirs (我们税务局…, 我在司法局…), latest first, this question
+    included; else the unit the conversation named last; None when it named none."""
+    texts = [question] + [t.get("question") for t in reversed(list(history or [])[-MAX_TURNS:])
+                          if isinstance(t, dict) and isinstance(t.get("question"), str)]
+    for text in texts:
+        for m in _SELF_CLAIM.finditer(text):
+            units = qa.catalog.find(text[m.end():m.end() + 16])
+            if units:
+                return units[0]
+    return last_unit(qa, history)
+
+
+def last_unit(qa, history) -> str | None:
+    """The unit the latest question naming one named (first of them)."""
+    for t in reversed(list(history or [])[-MAX_TURNS:]):
+        q = t.get("question") if isinstance(t, dict) else None
+        units = qa.catalog.find(q) if isinstance(q, str) else ()
+        if units:
+            return units[0]
+    return None

@@ -24,12 +24,13 @@ from .route_meta import effective_answer
 from .types import Answer
 
 _ANAPHORA = re.compile(r"这条|该条|那条|上一条|上条|前一条|这一条|这项|该项|那项|这个措施|该措施|这些措施|"
+                       r"这一块|这块|这方面|这件事|这事|"
                        r"这几条|上述|以上|刚才|上面|前面|它的|其")
 _INTENTS = (
     ("partner", re.compile(r"配合单位|配合部门|谁配合|哪些?(?:部门|单位)配合|协助单位|协办|参与单位|"
                            r"配合的(?:是|有)(?:谁|哪)")),
     ("lead", re.compile(r"牵头单位|牵头部门|谁牵头|由谁牵头|牵头的(?:是|有)(?:谁|哪)|谁是牵头|哪个(?:部门|单位)牵头|谁负责|负责单位|"
-                        r"负责部门|责任单位|主管部门|哪(?:个|些|几个|几家)(?:部门|单位)|找谁|谁管|归谁管|分工")),
+                        r"负责部门|责任单位|主管部门|哪(?:个|些|几个|几家)(?:部门|单位|局|委|办)|找谁|谁管|归谁管|分工")),
     ("effective", re.compile(r"(?:什么时候|何时|哪天|从哪天|从什么时候|几时)(?:开始)?(?:执行|施行|实施|生效|有效)|"
                              r"(?:执行|施行|实施|生效)(?:时间|日期)|有效期|开始执行|开始施行|开始实施")),
     ("text", re.compile(r"原文|全文|完整内容|具体内容|原话|怎么写的|怎么规定的|讲(?:的|了)?(?:什么|啥)|"
@@ -37,7 +38,7 @@ _INTENTS = (
     # "具体补多少钱写了没", "给多少？": a figure of the last answer's clause (asked with it as context)
     ("figure", re.compile(r"(?:补|给|奖|贴|发)?(?:多少钱|多少万|多少|几万|金额|额度|比例)")),
     # "这两条有什么区别", "跟这个有什么不同": the clauses side by side
-    ("compare", re.compile(r"区别|不同|差别|差异|异同|一样吗|一样不|一样么|相同|有何不同")),
+    ("compare", re.compile(r"区别|不同|差别|差异|异同|一样吗|一样不|一样么|相同|有何不同|一回事")),
 )
 # what is left of a follow-up once the intent words and fillers are taken out
 _FILLER = re.compile(r"[\s，,。？?！!：:、“”\"'（）()]|那么|那|呢|吗|嘛|啊|的|是|谁|请问|请|一下|这|该|哪个|哪些|"
@@ -46,9 +47,13 @@ _FILLER = re.compile(r"[\s，,。？?！!：:、“”\"'（）()]|那么|那|�
 # "海关也是配合单位吗", "组织部有参与吗", "柳州海关呢？", "是教育局牵头吗": a unit's part in the
 # last answer's clauses (a unit named and, besides it, only words of taking part)
 _MEMBER_FILLER = re.compile(r"参与|参加|角色|作用|扮演|里面|里头|其中|在|里|有没有|也|算不算|算|是不是|包括|"
-                            r"包含|之一|中|了|没|还是|负责|干|做|它|管|嘛|有份")
+                            r"包含|之一|中|了|没|还是|负责|干|做|它|管|嘛|有份|身份|位置|地位|排第几|第几个|"
+                            r"并列|我们|又|啥|什么|是")
 # "我们局在这条是牵头还是配合", "配合单位里有没有我们的监管部门": the asker's own unit, unnamed
-_SELF_UNIT = re.compile(r"(?:我们|咱们|我|本)(?:的)?(?:[\u4e00-\u9fff]{0,4}?)(?:局|委|办|单位|部门|机构|机关)")
+_SELF_UNIT = re.compile(r"(?:我们|咱们|我|本)(?:的)?(?:[\u4e00-\u9fff]{0,4}?)(?:单位|部门|机构|机关|局|委|办|行|部)")
+# 那十九条里 / 其中十三条: a clause by its number with a demonstrative (a bare 十九条 is not one)
+_NUMBERED = re.compile(r"(?:那|这|其中)?第?[一二三四五六七八九十\d]{1,3}条")
+_DEM_NO = re.compile(r"(?:那|这|其中)(?!一条)([一二三四五六七八九十]{1,3})条")     # 这一条 is "this one"
 _UNIT_LIST = re.compile(r"哪些|哪几|哪条|哪项|几条|几项|列出|全部|所有")
 # "你说的第二条", "上面第二个", "第三个": an item of the last answer's list, not clause （二）
 _ORDINAL = re.compile(r"(?:(?:你|您)(?:刚才|刚刚)?(?:说|提|列|讲)(?:到)?的|(?:上面|前面|刚才|刚刚)"
@@ -123,24 +128,34 @@ class Ref:
 
 # "我们局在这条是牵头还是配合": besides the asker's own unit only words of taking part
 _SELF_REST = re.compile(r"牵头|配合|参与|参加|有份|有没有|在|里面|里头|其中|里|中|这条|该条|那条|这一条|是|还是|吗|呢|吧|"
+                        r"什么|啥|身份|位置|角色|又|算|"
                         r"的|也|都|有|单位|部门|[\s，,。？?！!]")
 # 还在哪条当配合 / 那作为配合单位的呢: a unit question whose unit is the last question's
 _CARRY_REST = re.compile(r"还|在|哪|条|项|些|几|当|作为|担任|是|的|呢|吗|那|也|又|另外|其他|其它|别的|措施|条款|"
-                         r"里|中|单位|部门|有|什么|做|牵头|配合|参与|[\s，,。？?！!]")
+                         r"里|中|单位|部门|有|什么|做|牵头|配合|参与|出现|列进去|列|进去|把|了|除了|除开|以外|之外|"
+                         r"这一?|两|[\s，,。？?！!]")
+# 除了这一条 / 除开这两条 / 另外 / 还在哪几条: the clauses just discussed are left out of the list
+_EXCEPT = re.compile(r"除了|除开|除去|以外|之外|另外|其他|其它|别的|还在|还有哪|还把")
 # 跟这个有什么区别 (with a clause named): the named clause beside the last one
-_WITH_THIS = re.compile(r"(?:跟|和|与|同|比)(?:这|那|上面|前面|刚才|刚刚)")
+_WITH_THIS = re.compile(r"(?:跟|和|与|同|比)(?:这|那|上面|前面|刚才|刚刚)|^(?:那|这|刚才|刚刚|前面|上面)")
 
 
 def refer(qa, question: str, history) -> Ref | None:
     """What `question` points back at in `history`, or None when it stands on its own."""
     if not history:
         return None
+    if meta_intent(question) not in (None, "effective"):
+        return None                 # 这文件是哪个单位发的 / 回到这份措施，落款日期是: the document
+    own = refs.own_unit(qa, history, question) if refs.SELF_REF.search(question) \
+        and not qa.catalog.find(question) else None
+    if own:                         # 我们局还在这条吗 → the unit the asker named as theirs
+        question = refs.SELF_REF.sub(own, question, count=1)
     first = _FIRST_ASKED.search(question)
     if first:
         keys, tentative = refs.prior(qa, history, first=True)
         return Ref("first", tuple(keys), tentative, _FIRST_ASKED.sub("", question)) if keys else None
-    back = refs.BACK.search(question)
-    if back:
+    back = refs.BACK.search(question) or refs.BACK_BARE.search(question)
+    if back and ordinal(question) is None:
         keys, tentative = refs.back(qa, history, back.group("topic"))
         rest = (question[:back.start()] + question[back.end():]).strip("，,。 ")
         words = _FILLER.sub("", _ASKING.sub("", rest))      # 县区要承担什么 → 县区承担
@@ -148,12 +163,11 @@ def refer(qa, question: str, history) -> Ref | None:
     keys, tentative = refs.prior(qa, history)
     if not keys:
         return None
-    if meta_intent(question) not in (None, "effective"):
-        return None                 # 这文件是哪个单位发的: about the document itself
     if ordinal(question) is not None:
         return Ref("ordinal", tuple(keys), tentative, question)
     pair = refs.PAIR.search(question)
-    no = find_reference(question)
+    dem = _DEM_NO.search(question)
+    no = find_reference(question) or (cn_to_int(dem.group(1)) if dem else None)
     if pair and no is None:
         rest = refs.PAIR.sub("", question)
         if _topic_free(rest) or member_units(qa, rest):
@@ -162,23 +176,28 @@ def refer(qa, question: str, history) -> Ref | None:
                 return Ref("pair", tuple(two), tent, rest)
     if no is not None:
         named = f"{keys[0].rsplit(':', 1)[0]}:{no}"
-        if intent_of(question) == "compare" and _WITH_THIS.search(question) \
-                and named in clause_index(qa) and named != keys[0]:
+        if named not in clause_index(qa):
+            return None
+        if intent_of(question) == "compare" and _WITH_THIS.search(question) and named != keys[0]:
             return Ref("pair", (keys[0], named), tentative, question)
+        if member_units(qa, _NUMBERED.sub("", question)):   # 第三条里人社局呢 / 那十九条里我们又是啥
+            return Ref("named", (named,), False, _NUMBERED.sub("", question))
+        if dem and (intent_of(question) or _topic_free(_DEM_NO.sub("", question))):
+            return Ref("named", (named,), False, question)      # 其中十三条主要讲什么事
         return None
     if qa.catalog.find(question):
         return Ref("last", tuple(keys), tentative, question) if member_units(qa, question) else None
     if _SELF_UNIT.search(question) and not _SELF_REST.sub("", _SELF_UNIT.sub("", question)):
-        return Ref("self", tuple(keys), tentative, question)
+        return Ref("self", tuple(keys), tentative, question)     # the asker's unit, never named
     if _NAMED.search(question):
         return None
     part = refs.PART.search(question)
     if part:
-        found = refs.part(qa, keys, part.group("topic"))
+        topic = part.group("topic") or part.group("said")
+        found = refs.part(qa, keys, topic)
         if found:
             rest = (question[:part.start()] + question[part.end():]).strip("，,。 ")
-            return Ref("part", (found[0],), tentative, rest or part.group("topic"),
-                       topic=part.group("topic"))
+            return Ref("part", (found[0],), tentative, rest or topic, topic=topic)
     if _ANAPHORA.search(question) or (intent_of(question) and _topic_free(question)):
         return Ref("last", tuple(keys), tentative, question)
     ell = refs.ELLIPSIS.search(question)
@@ -223,17 +242,18 @@ def is_followup(qa, question: str, history) -> bool:
 def carried_unit(qa, question: str, history):
     """A unit question without its unit (还在哪条当配合, 那作为配合单位的呢) after a question
     that named one: the UnitQuery with the last named unit; else None."""
-    if not history or qa.catalog.find(question) or not re.search(r"牵头|配合|参与", question):
+    if not history or qa.catalog.find(question):
         return None
-    if _CARRY_REST.sub("", question):
+    own = refs.SELF_REF.search(question)
+    other = refs.OTHER_REF.search(question)
+    q = refs.OTHER_REF.sub("", refs.SELF_REF.sub("", question))
+    if not (re.search(r"牵头|配合|参与", q) or ((own or other) and re.search(r"哪", q))) \
+            or _CARRY_REST.sub("", q):
         return None
-    for t in reversed(list(history)[-refs.MAX_TURNS:]):
-        q = t.get("question") if isinstance(t, dict) else None
-        units = qa.catalog.find(q) if isinstance(q, str) else ()
-        if units:
-            uq = parse_unit_query(f"{units[0]}{role_word(question)}哪几条", qa.catalog)
-            return uq
-    return None
+    unit = refs.own_unit(qa, history) if own else refs.last_unit(qa, history)
+    if unit is None:
+        return None
+    return parse_unit_query(f"{unit}{role_word(q)}哪几条", qa.catalog)
 
 
 def role_word(question: str) -> str:
@@ -248,7 +268,13 @@ def resolve(qa, question: str, history) -> Answer | None:
         uq = carried_unit(qa, question, history)
         if uq is None:
             return None
-        a = qa._unit_answer(question, uq)
+        allowed = None
+        if _EXCEPT.search(question):    # 除了这一条，我们局还在哪几条里当配合单位
+            keys = refs.pair(qa, history)[0] if refs.PAIR.search(question) else refs.prior(qa, history)[0]
+            if keys:
+                doc = keys[0].rsplit(":", 1)[0]
+                allowed = {k for k in clause_index(qa) if k.startswith(doc + ":")} - set(keys)
+        a = qa._unit_answer(question, uq, allowed)
         return replace(a, evidence={**a.evidence, "followup": {"intent": "unit", "of": list(uq.units)}})
     a = _resolve(qa, ref)
     return replace(a, question=question) if a is not None else None

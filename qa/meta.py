@@ -10,7 +10,7 @@ from corpus.model import Document, ParsedDocument
 _DOC = r"(?:这份|该|这个|这套|这些|本|此|柳州|市里|市政府)?(?:文件|措施|政策|通知|文|若干措施|东西)"
 PATTERNS = {
     "date": re.compile(r"(什么时候|啥时候|几时|何时|哪天|哪一天|哪年|日期|时间|几号|多久前).{0,6}(发布|印发|出台|发文|下发|公布)|"
-                       r"(发布|印发|出台|发文|下发|公布|成文)(的)?(日期|时间|于|在哪)|"
+                       r"(发布|印发|出台|发文|下发|公布|成文)(的)?(日期|时间|于|在哪)|落款(日期|时间)|"
                        + _DOC + r".{0,4}(什么时候|啥时候|几时|何时|哪年).{0,4}(的|出)"),
     "issuer": re.compile(r"(发文|印发|发布|出台|制定)(单位|机关|部门|机构)|(谁|哪个(单位|部门|机关)).{0,4}(发布|印发|发的|出台|制定)|"
                          r"(由谁|是谁)(发布|印发|出台)|(谁|哪个[^，。？?]{0,4}?|哪家[^，。？?]{0,4}?)(?<!研)(?<!开)(发的|出的)|"
@@ -184,13 +184,18 @@ def _plain_names(d: Document) -> tuple[str, ...]:
     return tuple(p for p in dict.fromkeys(plain_title(n) for n in names) if p)
 
 
-def mentioned(question: str, docs) -> list[Document]:
-    """The documents (of `docs`) a question names: title, short name, alias, 文号, or a
-    level phrase such as 国务院的意见 / 广西的措施."""
+def mentioned(question: str, docs, loaded=()) -> list[Document]:
+    """The documents (of `docs`) a question names: title, short name, alias, 文号, a level
+    phrase such as 国务院的意见 / 广西的措施, or the last four characters of its title (那个实施
+    方案) when no document of `loaded` ends the same way."""
     q = plain_title(question)
     out = []
     for d in docs:
         if any(n in q for n in _plain_names(d)):
+            out.append(d)
+            continue
+        tail = plain_title(d.title)[-4:]
+        if len(tail) == 4 and tail in q and not any(tail in plain_title(x.title) for x in loaded):
             out.append(d)
             continue
         pat = _MENTIONS.get(d.level)

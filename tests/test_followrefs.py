@@ -141,3 +141,67 @@ def test_the_answer_cache_keys_a_followup_by_the_whole_conversation(qa):
     first_a = live.ask("我第一个问的那条谁牵头", history=a)
     first_b = live.ask("我第一个问的那条谁牵头", history=b)
     assert _cited(first_a) == ["17"] and _cited(first_b) == ["12"]
+
+
+def test_the_askers_unit_named_earlier_is_we(qa):
+    history = [_prior(5, question="研发费用加计扣除比例是多少"),
+               _prior(5, question="我们税务局在这条里头是什么身份？")]
+    a = qa.ask("除了这一条，我们局还在哪几条里当配合单位？", history=history)
+    assert a.kind == "department" and "市税务局" in a.text
+    assert "5" not in _cited(a) and set(_cited(a)) == {"10", "11", "19", "21"}   # 这一条 left out
+    who = qa.ask("我们税务局在这条里头是什么身份？", history=[_prior(5)])
+    assert who.kind == "department" and "市税务局：是柳州措施（五）" in who.text and "配合单位" in who.text
+    said = [_prior(0, question="我在司法局做合法性审查，想确认这份措施是经过谁同意印发的？")]
+    where = qa.ask("我们局在哪几条里出现了？", history=said)
+    assert set(_cited(where)) == {"15", "16"} and "市司法局" in where.text
+
+
+def test_we_in_a_clause_named_by_number(qa):
+    history = [_prior(11, question="我们新区管委会在这条里算牵头吗？")]
+    a = qa.ask("那十九条里我们又是啥？", history=history)
+    assert _cited(a) == ["19"] and "新区管委会：是柳州措施（十九）" in a.text
+    text = qa.ask("其中十三条主要讲什么事？", history=[_prior(7, 8, 9, 13)])
+    assert _cited(text) == ["13"] and text.kind == "lookup"
+    this = qa.ask("这一条牵头单位写的是财政局还是金融办？", history=[_prior(17)])
+    assert _cited(this) == ["17"]                    # 这一条 is "this one", not clause （一）
+
+
+def test_our_described_unit_is_not_a_unit_named_earlier(qa):
+    history = [_prior(17, question="市财政局（金融办）牵头哪些"), _prior(17)]
+    a = qa.ask("配合单位里有没有我们的监管部门", history=history)
+    assert a.text.startswith(SELF_UNIT_NOTE) and "柳州银保监分局" in a.text
+
+
+def test_they_is_the_unit_named_last(qa):
+    history = [_prior(9, question="这条配合单位里有自然资源和规划局吗？")]
+    a = qa.ask("那他们牵头的是哪几条", history=history)
+    assert a.kind == "department" and set(_cited(a)) == {"12", "13"}
+
+
+def test_an_earlier_topic_without_back_to(qa):
+    history = [_prior(4, question="智能网联汽车关键技术标准有提到吗"), _prior(17), _prior(2)]
+    a = qa.ask("前面那个关键技术标准的事，是哪个局牵头？", history=history)
+    assert _cited(a) == ["4"] and "市科技局" in a.text
+
+
+def test_that_sentence_of_the_last_answer(qa):
+    a = qa.ask("首购订购那句讲的是什么？", history=[_prior(17, 5, 9, possible=True)])
+    assert _cited(a) == ["5"] and "首购、订购" in a.text
+
+
+def test_back_to_the_document_is_a_document_question(qa):
+    a = qa.ask("回到柳州这份高新区措施，落款日期是？", history=[_prior(7), _prior(4)])
+    assert a.kind == "meta" and "2021年12月29日" in a.text
+
+
+def test_a_unit_asked_yes_or_no_lists_its_clauses(qa):
+    a = qa.ask("统计局在这份高新区措施里有没有任务？")
+    assert a.kind == "department" and _cited(a) == ["11"]
+    one = qa.ask("人才引进那条也是科技局牵头吗")          # one clause asked about: not a list
+    assert one.kind != "department" or "3" in _cited(one)
+
+
+def test_a_referenced_document_by_the_end_of_its_title(qa):
+    a = qa.ask("那个实施方案是哪天印发的，文号多少？")
+    assert a.kind == "refusal" and "科技强桂" in a.text
+    assert qa.ask("这份若干措施是哪天印发的").kind == "meta"     # the loaded one ends the same way
