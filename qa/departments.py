@@ -22,7 +22,8 @@ _WHO = re.compile(r"谁牵头|谁负责|谁来牵头|谁配合|哪个(?:部门|�
                   r"什么(?:部门|单位)|牵头单位|配合单位|责任单位|找谁|归谁管|谁管|"
                   r"(?:什么|啥|哪种)角色|角色是|扮演|起(?:什么|啥)作用")
 _PERSON = re.compile(r"(?:主要)?负责(?:人|同志)|主管领导")
-_ONE_CLAUSE = re.compile(r"[这那该]一?[条项]|第[一二三四五六七八九十\d]+条")   # 人才那条也是科技局牵头吗
+# 人才那条也是科技局牵头吗 / 这两条的牵头单位都是科技局吗: about named clauses, not a unit's list
+_ONE_CLAUSE = re.compile(r"[这那该][一两俩几]?[条项]|两条|第[一二三四五六七八九十\d]+条")
 _YES_NO = re.compile(r"有没有|有无|是否|[吗么嘛][？?。！!\s]*$")     # 税务局参与高新区建设吗
 _LIST = re.compile(r"哪些|哪几|哪一|哪项|哪条|哪个|什么|多少|几条|几项|列出|全部|所有")
 
@@ -69,7 +70,25 @@ class UnitCatalog:
             if form in q:
                 found.extend(sorted(targets))
                 q = q.replace(form, "\u0000")
+        found.extend(self._short_forms(q))
         return tuple(dict.fromkeys(found))
+
+    def _short_forms(self, q: str) -> list[str]:
+        """Units named by a short form the text never uses: 文广旅局 → 市文化广电旅游局, 人社局,
+        住建局 — 3–5 characters ending as the unit does (局/委/办), its first character first,
+        the others in order; only a short form that fits exactly one unit."""
+        out = []
+        for m in re.finditer(r"(?=([\u4e00-\u9fff]{2,4}[局委办]))", q):
+            cand = m.group(1)
+            for start in range(len(cand) - 2):        # 们文广旅局 → 文广旅局 → 广旅局
+                short = cand[start:]
+                hits = [n for n in self.names if unit_core(n).endswith(short[-1])
+                        and unit_core(n)[0] == short[0] and len(unit_core(n)) > len(short)
+                        and _in_order(short, unit_core(n))]
+                if len(hits) == 1:
+                    out.append(hits[0])
+                    break
+        return out
 
 
     def strip(self, question: str) -> str:
@@ -101,9 +120,22 @@ def parse_unit_query(question: str, catalog: UnitCatalog) -> UnitQuery | None:
         s = _PERSON.sub("", sentence)        # 负责人 is a person, not the role 负责
         has_role = any(w in s for w in LEAD_WORDS + PARTNER_WORDS + ANY_WORDS)
         if has_role and (_LIST.search(s) or s.rstrip("？?。 ").endswith(LEAD_WORDS + PARTNER_WORDS)
-                         or (_YES_NO.search(s) and not _ONE_CLAUSE.search(s))):
+                         or _about_the_unit_only(s, catalog)):
             return UnitQuery(units=units, role=role_of(s))
     return None
+
+
+# what may stand beside the unit in a yes/no question about it: the document, roles, asking
+_UNIT_ONLY_REST = re.compile(r"这份|这个|本|高新区|柳州|市里|文件|措施|政策|里面|里头|里|中|在|有没有|有无|是否|"
+                             r"吗|么|嘛|呢|的|了|没|有|是|也|都|任务|职责|职能|分工|"
+                             + "|".join(LEAD_WORDS + PARTNER_WORDS + ANY_WORDS) + r"|[\s，,。？?！!]")
+
+
+def _about_the_unit_only(s: str, catalog: UnitCatalog) -> bool:
+    """统计局在这份措施里有没有任务 / 税务局参与吗: a yes/no question about the unit and nothing
+    else (绿色园区是环保局牵头吗 asks about a topic's clause, 这两条…都是科技局牵头吗 about two)."""
+    return bool(_YES_NO.search(s)) and not _ONE_CLAUSE.search(s) \
+        and not _UNIT_ONLY_REST.sub("", catalog.strip(s))
 
 
 def asks_who(question: str) -> bool:
@@ -150,3 +182,8 @@ def clauses_for(uq: UnitQuery, clauses: Sequence[Clause], allowed=None) -> dict[
                 and (allowed is None or table.keys[r] in allowed)]
         out[unit] = [table[r] for r in rows]
     return out
+
+
+def _in_order(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)

@@ -169,7 +169,7 @@ def _range(numbers: tuple[int, ...]) -> str:
 # how a question names a document that may not be loaded
 _MENTIONS = {
     "national": re.compile(r"国务院[^，。；？?！!]{0,16}(意见|文件|规定|政策)|"
-                           r"国家.{0,4}(层面|级)?.{0,4}(意见|文件)|国发"),
+                           r"国家[^，。；？?！!]{0,4}(层面|级)?[^，。；？?！!]{0,4}(意见|文件)|国发"),
     "region": re.compile(r"(广西|自治区)(壮族自治区)?(的|级|层面|这边)?[^，。；？?！!]{0,16}"
                          r"(若干措施|措施|文件|规定|政策|意见)"),
 }

@@ -205,3 +205,23 @@ def test_a_referenced_document_by_the_end_of_its_title(qa):
     a = qa.ask("那个实施方案是哪天印发的，文号多少？")
     assert a.kind == "refusal" and "科技强桂" in a.text
     assert qa.ask("这份若干措施是哪天印发的").kind == "meta"     # the loaded one ends the same way
+
+
+def test_units_by_short_forms_the_text_never_uses(qa):
+    cat = qa.catalog
+    assert cat.find("我们文广旅局是不是配合单位之一") == ("市文化广电旅游局",)
+    assert cat.find("人社局在哪几条") == ("市人力资源社会保障局",)
+    for q in ("这个局", "哪个局牵头", "我局", "管理局", "公安局"):   # no unit, or no single one
+        assert cat.find(q) == (), q
+
+
+def test_national_level_words_across_a_comma_name_no_document(qa):
+    a = qa.ask("企业技术中心想往国家级冲，文件有冇得支持？")
+    assert a.evidence.get("not_loaded") is None and "2" in _cited(a)
+
+
+def test_a_unit_asked_yes_or_no_about_named_clauses_is_not_its_list(qa):
+    a = qa.ask("组织领导保障和评价考核这两条的牵头单位都是市科技局吗？配合单位有没有区别？")
+    assert not (a.kind == "department" and a.answered and _cited(a)[0] not in ("19", "21"))
+    topic = qa.ask("科技金融这块是科技局牵头吗")            # a topic's clause, not 科技局's list
+    assert not (topic.kind == "department" and "作为牵头单位的措施" in topic.text)
