@@ -208,6 +208,16 @@ def test_copy_gives_plain_text_with_citations(page):
     assert "<" not in text and "【1】《柳州市关于促进高新技术产业开发区高质量发展的若干措施》（十七）" in text
 
 
+def test_followups_that_point_further_back(page):
+    page.ask("（三）讲什么")
+    page.ask("（九）讲什么")
+    pair = page.ask("这两条的牵头单位一样吗")
+    assert "两条的牵头单位不完全相同" in pair.inner_text()
+    back = page.ask("回到人才那条，配合单位有哪些")
+    text = back.inner_text()
+    assert "引进培育高层次创新人才" in text and "市委组织部" in text
+
+
 def test_feedback_is_stored(page, served):
     from qa.feedback import FeedbackStore
     a = page.ask("园区里能建员工宿舍吗？")
