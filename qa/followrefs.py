@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from corpus.model import Clause
 from indexer.tokenize import char_bigrams
 
+from .departments import parse_unit_query, role_of
+
 MAX_TURNS = 50            # only this many prior turns are looked at
 MAX_KEYS = 30             # and this many clause keys of each
 MAX_BACK_KEYS = 8         # a "回到X那条" looks at this many of each turn's clauses
@@ -235,3 +237,33 @@ def last_unit(qa, history) -> str | None:
         if units:
             return units[0]
     return None
+
+
+# 还在哪条当配合 / 那作为配合单位的呢: a unit question whose unit is the last question's
+CARRY_REST = re.compile(r"还|在|哪|条|项|些|几|当|作为|担任|是|的|呢|吗|那|也|又|另外|其他|其它|别的|措施|条款|"
+                         r"里|中|单位|部门|有|什么|做|牵头|配合|参与|出现|列进去|列|进去|把|了|除了|除开|以外|之外|"
+                         r"这一?|两|[\s，,。？?！!]")
+# 除了这一条 / 除开这两条 / 另外 / 还在哪几条: the clauses just discussed are left out of the list
+EXCEPT = re.compile(r"除了|除开|除去|以外|之外|另外|其他|其它|别的|还在|还有哪|还把")
+
+
+def carried_unit(qa, question: str, history):
+    """A unit question without its unit (还在哪条当配合, 那作为配合单位的呢) after a question
+    that named one: the UnitQuery with the last named unit; else None."""
+    if not history or qa.catalog.find(question):
+        return None
+    own = SELF_REF.search(question)
+    other = OTHER_REF.search(question)
+    q = OTHER_REF.sub("", SELF_REF.sub("", question))
+    if not (re.search(r"牵头|配合|参与", q) or ((own or other) and re.search(r"哪", q))) \
+            or CARRY_REST.sub("", q):
+        return None
+    unit = own_unit(qa, history) if own else last_unit(qa, history)
+    if unit is None:
+        return None
+    return parse_unit_query(f"{unit}{role_word(q)}哪几条", qa.catalog)
+
+
+def role_word(question: str) -> str:
+    role = role_of(question)
+    return {"lead": "牵头", "partner": "配合"}.get(role, "参与")

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from corpus.numerals import cn_to_int
 
 from . import followrefs as refs
-from .departments import parse_unit_query, role_of
 from .followanswers import (SELF_UNIT_NOTE, member_answer, text_answer, units_answer,
                             within_answer)
 from .followrefs import clause_index, prior  # noqa: F401  (clause_index: ui imports it here)
@@ -118,7 +117,7 @@ def ordinal(question: str) -> int | None:
 class Ref:
     """What a follow-up points back at: `keys` (clause keys), whether they were only offered as
     可能相关, and the question without the words that point back."""
-    kind: str                # last | first | ordinal | pair | back | part | self
+    kind: str                # last | first | ordinal | pair | back | part | self | named
     keys: tuple[str, ...]
     tentative: bool
     rest: str
@@ -130,14 +129,15 @@ class Ref:
 _SELF_REST = re.compile(r"牵头|配合|参与|参加|有份|有没有|在|里面|里头|其中|里|中|这条|该条|那条|这一条|是|还是|吗|呢|吧|"
                         r"什么|啥|身份|位置|角色|又|算|"
                         r"的|也|都|有|单位|部门|[\s，,。？?！!]")
-# 还在哪条当配合 / 那作为配合单位的呢: a unit question whose unit is the last question's
-_CARRY_REST = re.compile(r"还|在|哪|条|项|些|几|当|作为|担任|是|的|呢|吗|那|也|又|另外|其他|其它|别的|措施|条款|"
-                         r"里|中|单位|部门|有|什么|做|牵头|配合|参与|出现|列进去|列|进去|把|了|除了|除开|以外|之外|"
-                         r"这一?|两|[\s，,。？?！!]")
-# 除了这一条 / 除开这两条 / 另外 / 还在哪几条: the clauses just discussed are left out of the list
-_EXCEPT = re.compile(r"除了|除开|除去|以外|之外|另外|其他|其它|别的|还在|还有哪|还把")
 # 跟这个有什么区别 (with a clause named): the named clause beside the last one
 _WITH_THIS = re.compile(r"(?:跟|和|与|同|比)(?:这|那|上面|前面|刚才|刚刚)|^(?:那|这|刚才|刚刚|前面|上面)")
+
+
+def _number(numeral: str) -> int | None:
+    try:
+        return cn_to_int(numeral)
+    except ValueError:              # 十十条 is no number
+        return None
 
 
 def refer(qa, question: str, history) -> Ref | None:
@@ -167,7 +167,7 @@ def refer(qa, question: str, history) -> Ref | None:
         return Ref("ordinal", tuple(keys), tentative, question)
     pair = refs.PAIR.search(question)
     dem = _DEM_NO.search(question)
-    no = find_reference(question) or (cn_to_int(dem.group(1)) if dem else None)
+    no = find_reference(question) or (_number(dem.group(1)) if dem else None)
     if pair and no is None:
         rest = refs.PAIR.sub("", question)
         if _topic_free(rest) or member_units(qa, rest):
@@ -230,46 +230,25 @@ def followup_key(qa, question: str, history) -> tuple:
     ref = refer(qa, question, history)
     if ref is not None:
         return ("ref", ref)
-    uq = carried_unit(qa, question, history)
+    uq = refs.carried_unit(qa, question, history)
     return ("unit", uq.units, uq.role) if uq is not None else ()
 
 
 def is_followup(qa, question: str, history) -> bool:
     """Whether `question` refers to earlier answers rather than standing on its own."""
-    return refer(qa, question, history) is not None or carried_unit(qa, question, history) is not None
-
-
-def carried_unit(qa, question: str, history):
-    """A unit question without its unit (还在哪条当配合, 那作为配合单位的呢) after a question
-    that named one: the UnitQuery with the last named unit; else None."""
-    if not history or qa.catalog.find(question):
-        return None
-    own = refs.SELF_REF.search(question)
-    other = refs.OTHER_REF.search(question)
-    q = refs.OTHER_REF.sub("", refs.SELF_REF.sub("", question))
-    if not (re.search(r"牵头|配合|参与", q) or ((own or other) and re.search(r"哪", q))) \
-            or _CARRY_REST.sub("", q):
-        return None
-    unit = refs.own_unit(qa, history) if own else refs.last_unit(qa, history)
-    if unit is None:
-        return None
-    return parse_unit_query(f"{unit}{role_word(q)}哪几条", qa.catalog)
-
-
-def role_word(question: str) -> str:
-    role = role_of(question)
-    return {"lead": "牵头", "partner": "配合"}.get(role, "参与")
+    return refer(qa, question, history) is not None \
+        or refs.carried_unit(qa, question, history) is not None
 
 
 def resolve(qa, question: str, history) -> Answer | None:
     """The answer to a follow-up, from the clauses it points back at; None otherwise."""
     ref = refer(qa, question, history)
     if ref is None:
-        uq = carried_unit(qa, question, history)
+        uq = refs.carried_unit(qa, question, history)
         if uq is None:
             return None
         allowed = None
-        if _EXCEPT.search(question):    # 除了这一条，我们局还在哪几条里当配合单位
+        if refs.EXCEPT.search(question):    # 除了这一条，我们局还在哪几条里当配合单位
             keys = refs.pair(qa, history)[0] if refs.PAIR.search(question) else refs.prior(qa, history)[0]
             if keys:
                 doc = keys[0].rsplit(":", 1)[0]
