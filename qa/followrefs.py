@@ -267,3 +267,19 @@ def carried_unit(qa, question: str, history):
 def role_word(question: str) -> str:
     role = role_of(question)
     return {"lead": "牵头", "partner": "配合"}.get(role, "参与")
+
+
+# 组织部在其他条里还出现过没有 / 大数据局在别的条里露过面没: a named unit's other clauses
+_ELSEWHERE = re.compile(r"(?:其他|其它|别的|另外的?|其余)(?:几)?(?:条|项|措施|地方)|还在哪|还有哪")
+_APPEARS = re.compile(r"出现|露面|露过面|提到|提及|列|有它|有他|牵头|配合|参与")
+
+
+def unit_elsewhere(qa, question: str, history):
+    """A unit named with "the other clauses" after an answer (组织部在其他条里还出现过没有): the
+    UnitQuery for its list (the clauses just discussed are left out by the caller); else None."""
+    if not history or not _ELSEWHERE.search(question) or not _APPEARS.search(question):
+        return None
+    units = qa.catalog.find(question)
+    if not units or not prior(qa, history)[0]:
+        return None
+    return parse_unit_query(f"{units[0]}{role_word(question)}哪几条", qa.catalog)

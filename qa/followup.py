@@ -29,7 +29,8 @@ _INTENTS = (
     ("partner", re.compile(r"配合单位|配合部门|谁配合|哪些?(?:部门|单位)配合|协助单位|协办|参与单位|"
                            r"配合的(?:是|有)(?:谁|哪)")),
     ("lead", re.compile(r"牵头单位|牵头部门|谁牵头|由谁牵头|牵头的(?:是|有)(?:谁|哪)|谁是牵头|哪个(?:部门|单位)牵头|谁负责|负责单位|"
-                        r"负责部门|责任单位|主管部门|哪(?:个|些|几个|几家)(?:部门|单位|局|委|办)|找谁|谁管|归谁管|分工")),
+                        r"负责部门|责任单位|主管部门|哪(?:个|些|几个|几家)(?:部门|单位|局|委|办)|找谁|谁管|归谁管|分工|"
+                        r"谁(?:一起|一同|共同|也)牵头")),
     ("effective", re.compile(r"(?:什么时候|何时|哪天|从哪天|从什么时候|几时)(?:开始)?(?:执行|施行|实施|生效|有效)|"
                              r"(?:执行|施行|实施|生效)(?:时间|日期)|有效期|开始执行|开始施行|开始实施")),
     ("text", re.compile(r"原文|全文|完整内容|具体内容|原话|怎么写的|怎么规定的|讲(?:的|了)?(?:什么|啥)|"
@@ -42,7 +43,8 @@ _INTENTS = (
 # what is left of a follow-up once the intent words and fillers are taken out
 _FILLER = re.compile(r"[\s，,。？?！!：:、“”\"'（）()]|那么|那|呢|吗|嘛|啊|的|是|谁|请问|请|一下|这|该|哪个|哪些|"
                      r"部门|单位|开始|时候|什么|有|还|又|再|看看|看|给我|我|要|想|知道|具体|呀|吧|一|条|项|个|"
-                     r"牵头|配合|负责|分别|和|及|与|都|几|家|叫|啥|写|了|没|补|给|奖|钱|来着|各自|两|俩|者")
+                     r"牵头|配合|负责|分别|和|及|与|都|几|家|叫|啥|写|了|没|补|给|奖|钱|来着|各自|两|俩|者|"
+                     r"除了|除开|一起|一同|共同")
 # "海关也是配合单位吗", "组织部有参与吗", "柳州海关呢？", "是教育局牵头吗": a unit's part in the
 # last answer's clauses (a unit named and, besides it, only words of taking part)
 _MEMBER_FILLER = re.compile(r"参与|参加|角色|作用|扮演|里面|里头|其中|在|里|有没有|也|算不算|算|是不是|包括|"
@@ -127,7 +129,7 @@ class Ref:
 
 # "我们局在这条是牵头还是配合": besides the asker's own unit only words of taking part
 _SELF_REST = re.compile(r"牵头|配合|参与|参加|有份|有没有|在|里面|里头|其中|里|中|这条|该条|那条|这一条|是|还是|吗|呢|吧|"
-                        r"什么|啥|身份|位置|角色|又|算|"
+                        r"什么|啥|身份|位置|角色|又|算|分别|各自|"
                         r"的|也|都|有|单位|部门|[\s，,。？?！!]")
 # 跟这个有什么区别 (with a clause named): the named clause beside the last one
 _WITH_THIS = re.compile(r"(?:跟|和|与|同|比)(?:这|那|上面|前面|刚才|刚刚)|^(?:那|这|刚才|刚刚|前面|上面)")
@@ -138,6 +140,11 @@ def _number(numeral: str) -> int | None:
         return cn_to_int(numeral)
     except ValueError:              # 十十条 is no number
         return None
+
+
+def _self_only(question: str) -> bool:
+    """我们局在这条是牵头还是配合: the asker's unnamed unit and only words of taking part."""
+    return bool(_SELF_UNIT.search(question)) and not _SELF_REST.sub("", _SELF_UNIT.sub("", question))
 
 
 def refer(qa, question: str, history) -> Ref | None:
@@ -170,7 +177,7 @@ def refer(qa, question: str, history) -> Ref | None:
     no = find_reference(question) or (_number(dem.group(1)) if dem else None)
     if pair and no is None:
         rest = refs.PAIR.sub("", question)
-        if _topic_free(rest) or member_units(qa, rest):
+        if _topic_free(rest) or member_units(qa, rest) or _self_only(rest):
             two, tent = refs.pair(qa, history)
             if len(two) == 2:
                 return Ref("pair", tuple(two), tent, rest)
@@ -187,7 +194,7 @@ def refer(qa, question: str, history) -> Ref | None:
         return None
     if qa.catalog.find(question):
         return Ref("last", tuple(keys), tentative, question) if member_units(qa, question) else None
-    if _SELF_UNIT.search(question) and not _SELF_REST.sub("", _SELF_UNIT.sub("", question)):
+    if _self_only(question):
         return Ref("self", tuple(keys), tentative, question)     # the asker's unit, never named
     if _NAMED.search(question):
         return None
@@ -198,7 +205,7 @@ def refer(qa, question: str, history) -> Ref | None:
         if found:
             rest = (question[:part.start()] + question[part.end():]).strip("，,。 ")
             return Ref("part", (found[0],), tentative, rest or topic, topic=topic)
-    if _ANAPHORA.search(question) or (intent_of(question) and _topic_free(question)):
+    if _ANAPHORA.search(question) or (intent_of(question) and _topic_free(_SELF_UNIT.sub("", question))):
         return Ref("last", tuple(keys), tentative, question)
     ell = refs.ELLIPSIS.search(question)
     if ell:                         # 自治区级的呢 / 自治区级高新区呢，有什么要求
@@ -230,30 +237,34 @@ def followup_key(qa, question: str, history) -> tuple:
     ref = refer(qa, question, history)
     if ref is not None:
         return ("ref", ref)
-    uq = refs.carried_unit(qa, question, history)
-    return ("unit", uq.units, uq.role) if uq is not None else ()
+    uq = refs.carried_unit(qa, question, history) or refs.unit_elsewhere(qa, question, history)
+    return ("unit", uq.units, uq.role, tuple(refs.prior(qa, history)[0])) if uq is not None else ()
 
 
 def is_followup(qa, question: str, history) -> bool:
     """Whether `question` refers to earlier answers rather than standing on its own."""
     return refer(qa, question, history) is not None \
-        or refs.carried_unit(qa, question, history) is not None
+        or refs.carried_unit(qa, question, history) is not None \
+        or refs.unit_elsewhere(qa, question, history) is not None
 
 
 def resolve(qa, question: str, history) -> Answer | None:
     """The answer to a follow-up, from the clauses it points back at; None otherwise."""
     ref = refer(qa, question, history)
     if ref is None:
-        uq = refs.carried_unit(qa, question, history)
+        uq = refs.carried_unit(qa, question, history) or refs.unit_elsewhere(qa, question, history)
         if uq is None:
             return None
         allowed = None
         if refs.EXCEPT.search(question):    # 除了这一条，我们局还在哪几条里当配合单位
-            keys = refs.pair(qa, history)[0] if refs.PAIR.search(question) else refs.prior(qa, history)[0]
+            # the clause under discussion (the two, for 这两条) is left out of the list
+            keys = refs.pair(qa, history)[0] if refs.PAIR.search(question) else refs.prior(qa, history)[0][:1]
             if keys:
                 doc = keys[0].rsplit(":", 1)[0]
                 allowed = {k for k in clause_index(qa) if k.startswith(doc + ":")} - set(keys)
         a = qa._unit_answer(question, uq, allowed)
+        if allowed is not None and not a.citations:     # nowhere else: say where it is
+            a = qa._unit_answer(question, uq)
         return replace(a, evidence={**a.evidence, "followup": {"intent": "unit", "of": list(uq.units)}})
     a = _resolve(qa, ref)
     return replace(a, question=question) if a is not None else None
@@ -273,7 +284,7 @@ def _resolve(qa, ref: Ref) -> Answer | None:
     units = member_units(qa, question)
     if units:
         intent = "member"
-    elif ref.kind == "self":
+    elif ref.kind == "self" or (ref.kind == "pair" and _self_only(question)):
         intent = "self"
     elif ref.kind == "pair" and intent in (None, "figure"):
         intent = "compare"

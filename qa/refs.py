@@ -15,8 +15,8 @@ _PATTERNS = [
     re.compile(rf"(?:措施|条款|条目)\s*第?\s*({_NUM})"                  # 措施十七 条款17
                r"(?=$|[\s，,。？?！!：:、]|和|与|及|讲|说|是|的|内容|原文|全文|规定|写|呢|吗|怎么|有什么|主要|具体|到底|要点|重点)"),
 ]
-# a bare "十七条" only when the question is about that clause, not a count ("21条措施")
-_BARE = re.compile(rf"^\s*({_NUM})\s*条\s*(?:措施)?\s*(?:的)?(?:讲|说|是|写|规定|内容|原文|全文|什么|呢|要点|重点|"
+# a bare "十七条" only when the question is about that clause, not a count ("21条措施", "两条是不是都…")
+_BARE = re.compile(rf"^\s*(?!两\s*条)({_NUM})\s*条\s*(?:措施)?\s*(?:的)?(?:讲|说|是|写|规定|内容|原文|全文|什么|呢|要点|重点|"
                    rf"大意|意思|主要|具体|$)")
 _ASKS_TEXT = re.compile(r"讲|说|是什么|内容|原文|全文|规定|写")
 

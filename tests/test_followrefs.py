@@ -225,3 +225,29 @@ def test_a_unit_asked_yes_or_no_about_named_clauses_is_not_its_list(qa):
     assert not (a.kind == "department" and a.answered and _cited(a)[0] not in ("19", "21"))
     topic = qa.ask("科技金融这块是科技局牵头吗")            # a topic's clause, not 科技局's list
     assert not (topic.kind == "department" and "作为牵头单位的措施" in topic.text)
+
+
+def test_two_counts_and_names_no_clause(qa):
+    a = qa.ask("两条是不是都提到了15%", history=[_prior(12), _prior(13)])
+    assert _cited(a)[0] in ("12", "13") and "2" not in _cited(a)   # not clause （二）
+
+
+def test_a_named_unit_in_the_other_clauses(qa):
+    a = qa.ask("组织部在其他条里还出现过没有", history=[_prior(3)])
+    assert a.kind == "department" and _cited(a) == ["15"]
+    both = qa.ask("组织部在其他条里还出现过没有", history=[_prior(3), _prior(15)])
+    assert _cited(both) == ["3"]                    # the clause under discussion is left out
+    alone = qa.ask("组织部在其他条里还出现过没有", history=[_prior(15, question="x"), _prior(3, 15)])
+    assert _cited(alone) == ["15"]
+
+
+def test_our_unit_in_two_clauses_and_who_else_leads(qa):
+    a = qa.ask("我们局在这两条里分别是啥角色？", history=[_prior(12), _prior(13)])
+    assert _cited(a) == ["12", "13"] and a.text.startswith(SELF_UNIT_NOTE)
+    b = qa.ask("除了我们局，还有谁一起牵头？", history=[_prior(16)])
+    assert _cited(b) == ["16"] and "大数据发展局" in b.text
+
+
+def test_a_document_by_its_issuer_and_a_demonstrative(qa):
+    a = qa.ask("其中国务院那份的文号是多少？", history=[_prior(0)])
+    assert a.kind == "refusal" and "国务院" in a.text
