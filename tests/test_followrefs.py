@@ -251,3 +251,16 @@ def test_our_unit_in_two_clauses_and_who_else_leads(qa):
 def test_a_document_by_its_issuer_and_a_demonstrative(qa):
     a = qa.ask("其中国务院那份的文号是多少？", history=[_prior(0)])
     assert a.kind == "refusal" and "国务院" in a.text
+
+
+def test_a_place_in_a_ranking_is_a_figure_a_threshold_does_not_give():
+    from qa.quantity import figure_missing
+    threshold = "首次进入全国综合排名前35名的国家高新区或年度全国综合排名提升10位以上"
+    assert figure_missing("柳州国家高新区最近一次全国综合排名排第几？", [threshold])
+    assert not figure_missing("柳州高新区排第几", ["柳州高新区在全国排名第35位。"])
+    assert not figure_missing("进位升级要排名前多少", [threshold])      # the threshold answers it
+
+
+def test_a_ranking_question_is_not_answered_confidently(qa):
+    a = qa.ask("柳州国家高新区最近一次全国综合排名排第几？")
+    assert a.confidence != "answer"
