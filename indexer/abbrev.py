@@ -26,7 +26,8 @@ _HAN = re.compile(r"[\u4e00-\u9fff]+")
 MAX_TERM = 12                    # longer vocabulary entries are phrases, not terms
 
 
-def _in_order(short: str, long: str) -> bool:
+def in_order(short: str, long: str) -> bool:
+    """Every character of `short` occurs in `long`, in the same order."""
     it = iter(long)
     return all(ch in it for ch in short)
 
@@ -46,7 +47,7 @@ class Abbreviations:
         """The terms `short` abbreviates that `known` accepts (the documents searched use them)."""
         out = [t for t in self._by_first.get(short[0], ())
                if len(short) < len(t) <= self.max_span * len(short) and short not in t
-               and _in_order(short[1:], t[1:]) and known(t)]
+               and in_order(short[1:], t[1:]) and known(t)]
         return out
 
     def expand(self, question: str, known: Callable[[str], bool]) -> list[str]:

@@ -76,7 +76,6 @@ class Fields:
         np.maximum.at(best, self._ex_rows, sims[self._ex_index])
         return best
 
-
     def quote_hints(self, question: str, qvec: np.ndarray, row: int, floor: float = 0.88,
                     top: int = 3) -> list[str]:
         """The `must` strings of the (at most `top`) example questions nearest the question,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from corpus.model import Clause
 from corpus.units import unit_core
+from indexer.abbrev import in_order
 from indexer.clausetable import ClauseTable
 from indexer.dense import split_sentences
 from indexer.tokenize import normalise, synonyms
@@ -41,6 +42,7 @@ class UnitCatalog:
         table = ClauseTable.of(clauses)          # the units column: no clause is built
         names = sorted({u for lead, partner in table.units.values() for u in lead + partner})
         self.names = tuple(names)
+        self._cores = tuple((name, unit_core(name)) for name in names)     # for _short_forms
         forms: dict[str, set[str]] = {}
         for name in names:
             for form in {name, unit_core(name), re.sub(r"（.*?）", "", unit_core(name))}:
@@ -82,14 +84,13 @@ class UnitCatalog:
             cand = m.group(1)
             for start in range(len(cand) - 2):        # 们文广旅局 → 文广旅局 → 广旅局
                 short = cand[start:]
-                hits = [n for n in self.names if unit_core(n).endswith(short[-1])
-                        and unit_core(n)[0] == short[0] and len(unit_core(n)) > len(short)
-                        and _in_order(short, unit_core(n))]
+                hits = [n for n, core in self._cores if core.endswith(short[-1])
+                        and core[0] == short[0] and len(core) > len(short)
+                        and in_order(short, core)]
                 if len(hits) == 1:
                     out.append(hits[0])
                     break
         return out
-
 
     def strip(self, question: str) -> str:
         """The question (normalised) with every unit mention taken out."""
@@ -182,8 +183,3 @@ def clauses_for(uq: UnitQuery, clauses: Sequence[Clause], allowed=None) -> dict[
                 and (allowed is None or table.keys[r] in allowed)]
         out[unit] = [table[r] for r in rows]
     return out
-
-
-def _in_order(short: str, long: str) -> bool:
-    it = iter(long)
-    return all(ch in it for ch in short)

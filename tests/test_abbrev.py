@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from indexer.abbrev import Abbreviations, _in_order
+from indexer.abbrev import Abbreviations, in_order
 
 VOCAB = ["综合保税区", "外国人", "当家作主", "博士后科研工作站", "院士工作站", "高新技术企业", "知识产权", "科技创新服务券",
          "新型研发机构", "国家重点", "国家重大专项", "国有重点企业", "国家重点研发计划", "博士后",
@@ -52,7 +52,7 @@ def test_in_order_is_subsequence(short, long):
             return True
         i = t.find(s[0])
         return i >= 0 and brute(s[1:], t[i + 1:])
-    assert _in_order(short, long) == brute(short, long)
+    assert in_order(short, long) == brute(short, long)
 
 
 def test_search_finds_the_clause_an_abbreviation_names(qa):
