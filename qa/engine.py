@@ -82,6 +82,10 @@ class PolicyQA:
     def primary(self) -> ParsedDocument:
         return self.data.documents[0]
 
+    def parsed(self, doc_id: str) -> ParsedDocument | None:
+        """The loaded document `doc_id`, or None."""
+        return next((p for p in self.documents if p.doc.id == doc_id), None)
+
     def hit_for(self, clause: Clause, score: float = 1.0) -> Hit:
         return Hit.of(clause, self.docs.get(clause.doc_id), score)
 

@@ -121,9 +121,6 @@ BACK_BARE = re.compile(r"^(?:那|再说|还有)?(?:前面|刚才|刚刚|之前|�
                        r"(?P<topic>[^，,。？?！!]{2,12}?)(?:的事|那事|的问题|那个问题|那条|那块|那部分|那个)")
 
 
-def _overlap(topic: str, text: str) -> int:
-    want = set(char_bigrams(topic))
-    return len(want & set(char_bigrams(text))) if want else 0
 
 
 def back(qa, history, topic: str) -> tuple[list[str], bool]:
@@ -134,10 +131,11 @@ def back(qa, history, topic: str) -> tuple[list[str], bool]:
     if not ts:
         return [], False
     idx = clause_index(qa)
+    want = set(char_bigrams(topic))
     best, pick = 0, None
     for t in ts:                    # every clause each turn cited; ties: the earlier one
         for k in t.keys[:MAX_BACK_KEYS]:
-            score = _overlap(topic, f"{t.question} {idx[k].heading} {idx[k].text}")
+            score = len(want & set(char_bigrams(f"{t.question} {idx[k].heading} {idx[k].text}")))
             if score > best:
                 best, pick = score, (k, t.tentative)
     if pick is None:
@@ -154,18 +152,35 @@ ELLIPSIS = re.compile(r"^(?:那|那么|还有|再|而)?(?P<topic>[^，,。？?�
                       r"(?:[，,]\s*(?P<rest>[^，,。？?！!]{1,14}))?[？?。！!\s]*$")
 
 
+_IDF: dict[int, tuple[object, dict[str, float]]] = {}      # id(parsed document) → (it, idf)
+
+
 def _weights(qa, doc_id: str) -> dict[str, float]:
     """{character pair: idf} over the clauses of one document: a pair most clauses share (园区,
     建设) says little about which clause is meant, and one no clause has (the junction of two
-    words, 区承 of 县区承担) nothing."""
-    parsed = next((p for p in qa.documents if p.doc.id == doc_id), None)
-    texts = [c.heading + c.text for c in parsed.all_clauses] if parsed else []
+    words, 区承 of 县区承担) nothing. Kept for the last 64 documents asked about."""
+    parsed = qa.parsed(doc_id)
+    if parsed is None:
+        return {}
+    hit = _IDF.get(id(parsed))
+    if hit is not None and hit[0] is parsed:
+        return hit[1]
+    texts = [c.heading + c.text for c in parsed.all_clauses]
     df: dict[str, int] = {}
     for t in texts:
         for g in set(char_bigrams(t)):
             df[g] = df.get(g, 0) + 1
     n = len(texts)
-    return {g: math.log((n + 1) / (d + 1)) for g, d in df.items()}
+    idf = {g: math.log((n + 1) / (d + 1)) for g, d in df.items()}
+    if len(_IDF) >= 64:
+        _IDF.pop(next(iter(_IDF), None), None)
+    _IDF[id(parsed)] = (parsed, idf)
+    return idf
+
+
+def _covered(want: set[str], text: str, idf: dict[str, float], total: float) -> float:
+    """The idf-weighted share of the pairs `want` that `text` holds."""
+    return sum(idf.get(g, 0.0) for g in want & set(char_bigrams(text))) / total
 
 
 def part(qa, keys: list[str], topic: str) -> list[str]:
@@ -177,10 +192,11 @@ def part(qa, keys: list[str], topic: str) -> list[str]:
     idx = clause_index(qa)
     idf = _weights(qa, idx[keys[0]].doc_id)
     total = sum(idf.get(g, 0.0) for g in want)
+    if not total:
+        return []
     scored = []
     for i, k in enumerate(keys):
-        have = want & set(char_bigrams(idx[k].heading + idx[k].text))
-        share = sum(idf.get(g, 0.0) for g in have) / total if total else 0.0
+        share = _covered(want, idx[k].heading + idx[k].text, idf, total)
         if share >= 0.5:
             scored.append((share, -i, k))
     return [k for _, _, k in sorted(scored, reverse=True)]
@@ -201,9 +217,8 @@ def best_sentence(qa, key: str, topic: str, tie: str = "") -> str | None:
         return None
     best, pick = 0.0, None
     for s in split_sentences(c.text):
-        grams = set(char_bigrams(s))
-        share = sum(idf.get(g, 0.0) for g in want & grams) / total
-        score = share + 0.01 * sum(idf.get(g, 0.0) for g in extra & grams)
+        share = _covered(want, s, idf, total)
+        score = share + 0.01 * sum(idf.get(g, 0.0) for g in extra & set(char_bigrams(s)))
         if share >= 0.5 and score > best:
             best, pick = score, s
     return pick

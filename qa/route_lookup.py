@@ -14,7 +14,7 @@ from .types import Answer
 
 def _document(qa, doc_id: str | None):
     """The loaded document `doc_id` (default: the home document)."""
-    doc = next((p for p in qa.documents if p.doc.id == doc_id), None) if doc_id else qa.primary()
+    doc = qa.parsed(doc_id) if doc_id else qa.primary()
     if doc is None:
         raise SearchError(f"--doc {doc_id} is not a loaded document; `policyqa docs` lists them")
     return doc

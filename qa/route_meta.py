@@ -44,7 +44,7 @@ def effective_answer(qa, question: str, doc_ids, evidence=None) -> Answer:
     lines, cited, unstated = [], [], False
     for doc_id in dict.fromkeys(doc_ids):
         doc = qa.docs.get(doc_id)
-        parsed = next((p for p in qa.documents if p.doc.id == doc_id), None)
+        parsed = qa.parsed(doc_id)
         if doc is None or parsed is None:
             continue
         if doc.effective:
