@@ -3,12 +3,14 @@ clauses, one unit's part in them, their text side by side, or the sentence of on
 the asked words."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from corpus.model import Clause
 
 from . import followrefs as refs
-from .followrefs import clause_index
 from .compose import compose
 from .departments import units_text
+from .followrefs import clause_index
 from .types import Answer
 
 
@@ -72,4 +74,14 @@ def text_answer(qa, question, clauses, evidence) -> Answer:
                   evidence=evidence)
 
 
-
+def unit_list_answer(qa, question, uq, left_out: list[str]) -> Answer:
+    """The clauses of a unit carried from the conversation (还在哪条当配合), without the clauses
+    `left_out` (除了这一条) — or with them when nothing else is left."""
+    allowed = None
+    if left_out:
+        doc = left_out[0].rsplit(":", 1)[0]
+        allowed = {k for k in clause_index(qa) if k.startswith(doc + ":")} - set(left_out)
+    a = qa._unit_answer(question, uq, allowed)
+    if allowed is not None and not a.citations:     # nowhere else: say where it is
+        a = qa._unit_answer(question, uq)
+    return replace(a, evidence={**a.evidence, "followup": {"intent": "unit", "of": list(uq.units)}})

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from corpus.numerals import cn_to_int
 
 from . import followrefs as refs
-from .followanswers import (SELF_UNIT_NOTE, member_answer, text_answer, units_answer,
-                            within_answer)
+from .followanswers import (SELF_UNIT_NOTE, member_answer, text_answer, unit_list_answer,
+                            units_answer, within_answer)
 from .followrefs import clause_index, prior  # noqa: F401  (clause_index: ui imports it here)
 from .meta import meta_intent
 from .refs import find_reference
@@ -231,42 +231,47 @@ def _last_question(history) -> str:
     return ""
 
 
+def target(qa, question: str, history):
+    """What a follow-up points at: a Ref (earlier clauses), a UnitQuery (a unit carried from
+    the conversation, or a named unit's other clauses), or None when it stands on its own."""
+    ref = refer(qa, question, history)
+    if ref is not None:
+        return ref
+    return refs.carried_unit(qa, question, history) or refs.unit_elsewhere(qa, question, history)
+
+
+def _left_out(qa, question: str, history) -> list[str]:
+    """除了这一条，我们局还在哪几条里当配合单位: the clause under discussion (the two, for
+    这两条), left out of a unit's list; [] when the question leaves nothing out."""
+    if not refs.EXCEPT.search(question):
+        return []
+    return refs.pair(qa, history)[0] if refs.PAIR.search(question) else refs.prior(qa, history)[0][:1]
+
+
 def followup_key(qa, question: str, history) -> tuple:
     """What an answer to `question` takes from `history` (for the answer cache): the clauses
     and words it points back at, or the unit it carries; () when it stands on its own."""
-    ref = refer(qa, question, history)
-    if ref is not None:
-        return ("ref", ref)
-    uq = refs.carried_unit(qa, question, history) or refs.unit_elsewhere(qa, question, history)
-    return ("unit", uq.units, uq.role, tuple(refs.prior(qa, history)[0])) if uq is not None else ()
+    to = target(qa, question, history)
+    if to is None:
+        return ()
+    if isinstance(to, Ref):
+        return ("ref", to)
+    return ("unit", to.units, to.role, tuple(_left_out(qa, question, history)))
 
 
 def is_followup(qa, question: str, history) -> bool:
     """Whether `question` refers to earlier answers rather than standing on its own."""
-    return refer(qa, question, history) is not None \
-        or refs.carried_unit(qa, question, history) is not None \
-        or refs.unit_elsewhere(qa, question, history) is not None
+    return target(qa, question, history) is not None
 
 
 def resolve(qa, question: str, history) -> Answer | None:
     """The answer to a follow-up, from the clauses it points back at; None otherwise."""
-    ref = refer(qa, question, history)
-    if ref is None:
-        uq = refs.carried_unit(qa, question, history) or refs.unit_elsewhere(qa, question, history)
-        if uq is None:
-            return None
-        allowed = None
-        if refs.EXCEPT.search(question):    # 除了这一条，我们局还在哪几条里当配合单位
-            # the clause under discussion (the two, for 这两条) is left out of the list
-            keys = refs.pair(qa, history)[0] if refs.PAIR.search(question) else refs.prior(qa, history)[0][:1]
-            if keys:
-                doc = keys[0].rsplit(":", 1)[0]
-                allowed = {k for k in clause_index(qa) if k.startswith(doc + ":")} - set(keys)
-        a = qa._unit_answer(question, uq, allowed)
-        if allowed is not None and not a.citations:     # nowhere else: say where it is
-            a = qa._unit_answer(question, uq)
-        return replace(a, evidence={**a.evidence, "followup": {"intent": "unit", "of": list(uq.units)}})
-    a = _resolve(qa, ref)
+    to = target(qa, question, history)
+    if to is None:
+        return None
+    if not isinstance(to, Ref):
+        return unit_list_answer(qa, question, to, _left_out(qa, question, history))
+    a = _resolve(qa, to)
     return replace(a, question=question) if a is not None else None
 
 

@@ -264,3 +264,11 @@ def test_a_place_in_a_ranking_is_a_figure_a_threshold_does_not_give():
 def test_a_ranking_question_is_not_answered_confidently(qa):
     a = qa.ask("柳州国家高新区最近一次全国综合排名排第几？")
     assert a.confidence != "answer"
+
+
+def test_a_units_list_leaving_two_clauses_out_is_keyed_by_both(qa):
+    q = "除开这两条，人社局还在哪几条里配合"
+    a = [_prior(3), _prior(15)]
+    b = [_prior(9), _prior(15)]                     # the same last turn, another one before it
+    assert followup_key(qa, q, a) != followup_key(qa, q, b)
+    assert "3" not in _cited(qa.ask(q, history=a)) and "3" in _cited(qa.ask(q, history=b))
